@@ -1,0 +1,15 @@
+"""argo_scheduler: jupyter-scheduler's UI in front, Argo Workflows behind."""
+
+from ._version import __version__
+
+__all__ = ["__version__", "ArgoScheduler"]
+
+
+def __getattr__(name):
+    # The Jupyter server imports this package at start-up; hera, the
+    # kubernetes client and the scheduler load only when first used.
+    if name == "ArgoScheduler":
+        from .scheduler import ArgoScheduler
+
+        return ArgoScheduler
+    raise AttributeError(f"module 'argo_scheduler' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Where workflows run: Argo Server, the Kubernetes API, or this machine."""

@@ -1,0 +1,64 @@
+"""The small interface every engine implements.
+
+An engine receives the manifest dict the builder rendered — the same one for
+every engine — and reports runs in Argo's own vocabulary (phases, messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from traitlets.config import LoggingConfigurable
+
+# Argo's workflow phases (io.argoproj.workflow.v1alpha1.WorkflowStatus.phase).
+PENDING = "Pending"
+RUNNING = "Running"
+SUCCEEDED = "Succeeded"
+FAILED = "Failed"
+ERROR = "Error"
+DONE_PHASES = frozenset({SUCCEEDED, FAILED, ERROR})
+
+
+class EngineError(Exception):
+    """A run could not be submitted, found or changed; the message says why and what to do."""
+
+
+class UnsupportedManifest(EngineError):
+    """The engine cannot honour a feature of the manifest it was given."""
+
+
+@dataclass
+class WorkflowState:
+    name: str
+    phase: str
+    message: str | None = None
+    # Epoch milliseconds, like jupyter-scheduler's times.
+    started_at: int | None = None
+    finished_at: int | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    uid: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.phase in DONE_PHASES
+
+
+class Engine(LoggingConfigurable):
+    """Submit, observe, stop and delete workflows."""
+
+    def submit(self, manifest: dict) -> WorkflowState:
+        raise NotImplementedError
+
+    def status(
+        self, names: Iterable[str] | None = None, label_selector: str | None = None
+    ) -> dict[str, WorkflowState]:
+        """States of many runs in one call: by name, by label selector, or all."""
+        raise NotImplementedError
+
+    def stop(self, name: str) -> None:
+        """Stop a run the way Argo's stop does: the exit handler still runs."""
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:
+        raise NotImplementedError
