@@ -1,0 +1,353 @@
+"""Pure builder: a job or job definition in, a hera Workflow / CronWorkflow out.
+
+No I/O, no globals, no network. What it renders is what every engine
+receives, the local one included (see docs/manifest.md).
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+from hera.workflows import Container, CronWorkflow, Parameter, Step, Steps, Workflow
+from hera.workflows import models as m
+from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
+from kubernetes.client import ApiClient, V1Pod
+
+from .names import label_value, object_name
+from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
+from .spec import RunSpec
+
+RUN_TEMPLATE = "run"
+EXIT_TEMPLATE = "exit-handler"
+RECORD_FAILURE_TEMPLATE = "record-failure"
+SPEC_PARAMETER = "spec"
+RUNTIME_COMMAND = ["python", "-m", "argo_scheduler.runtime"]
+# Argo appends "-<10-digit timestamp>" to a CronWorkflow's name for each run
+# and refuses CronWorkflow names longer than 52 characters.
+CRON_NAME_MAX = 52
+
+JOB_ID_LABEL = LABEL_PREFIX + "job-id"
+DEFINITION_ID_LABEL = LABEL_PREFIX + "job-definition-id"
+OWNER_LABEL = LABEL_PREFIX + "owner"
+OWNER_ANNOTATION = LABEL_PREFIX + "owner"
+NOTEBOOK_ANNOTATION = LABEL_PREFIX + "notebook"
+JOB_NAME_ANNOTATION = LABEL_PREFIX + "job-name"
+
+CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
+
+PodMutation = Callable[[V1Pod, RunSpec], None]
+
+
+class BuildError(ValueError):
+    """The job cannot become a valid workflow; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class CronOptions:
+    concurrency_policy: str = "Allow"
+    successful_jobs_history_limit: int = 3
+    failed_jobs_history_limit: int = 3
+    starting_deadline_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What the pod needs beyond jupyter-scheduler's model of the job."""
+
+    staging_path: str
+    image: str
+    # A URL without credentials (sqlite path on a shared volume, say) may
+    # travel in the run spec; one with a password must come as db_url_secret.
+    db_url: str | None = None
+    db_url_secret: SecretRef | None = None
+    owner: str | None = None
+    namespace: str | None = None
+    kernel_name: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    image_pull_policy: str | None = None
+    # Applied in order to the job's V1Pod before it becomes templates.
+    pod_mutations: Sequence[PodMutation] = ()
+    cron: CronOptions = field(default_factory=CronOptions)
+
+
+def build_workflow(job: DescribeJob, context: BuildContext) -> Workflow:
+    """The Workflow that runs one job: one pod, plus a failure recorder on exit."""
+    spec = job_run_spec(job, context)
+    labels = {**MANAGED_BY, JOB_ID_LABEL: job.job_id, **_owner_label(context)}
+    if job.job_definition_id:
+        labels[DEFINITION_ID_LABEL] = job.job_definition_id
+    annotations = _annotations(job.input_filename, job.name, context)
+    stem = os.path.splitext(job.input_filename)[0]
+    return Workflow(
+        name=object_name(stem, job.job_id),
+        namespace=context.namespace,
+        labels=labels,
+        annotations=annotations,
+        **_workflow_spec(spec, context, labels, annotations),
+    )
+
+
+def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext) -> CronWorkflow:
+    """The CronWorkflow of a job definition; each run's pod records its own job."""
+    if not definition.schedule:
+        raise BuildError("a job definition needs a schedule to become a CronWorkflow")
+    schedule = validate_schedule(definition.schedule)
+    timezone = validate_timezone(definition.timezone or "UTC")
+    cron = context.cron
+    if cron.concurrency_policy not in CONCURRENCY_POLICIES:
+        raise BuildError(
+            f"concurrency policy {cron.concurrency_policy!r} is not one of "
+            f"{', '.join(CONCURRENCY_POLICIES)}"
+        )
+    spec = definition_run_spec(definition, context)
+    labels = {
+        **MANAGED_BY,
+        DEFINITION_ID_LABEL: definition.job_definition_id,
+        **_owner_label(context),
+    }
+    annotations = _annotations(definition.input_filename, definition.name, context)
+    stem = os.path.splitext(definition.input_filename)[0]
+    return CronWorkflow(
+        name=object_name(stem, definition.job_definition_id, CRON_NAME_MAX),
+        namespace=context.namespace,
+        labels=labels,
+        annotations=annotations,
+        schedules=[schedule],
+        timezone=timezone,
+        concurrency_policy=cron.concurrency_policy,
+        successful_jobs_history_limit=cron.successful_jobs_history_limit,
+        failed_jobs_history_limit=cron.failed_jobs_history_limit,
+        starting_deadline_seconds=cron.starting_deadline_seconds,
+        cron_suspend=not definition.active,
+        # Runs carry the definition's labels so one selector lists them all.
+        workflow_metadata=m.WorkflowMetadata(labels=labels, annotations=annotations),
+        **_workflow_spec(spec, context, labels, annotations),
+    )
+
+
+def job_run_spec(job: DescribeJob, context: BuildContext) -> RunSpec:
+    return RunSpec(
+        job_id=job.job_id,
+        job_definition_id=job.job_definition_id,
+        input_path=os.path.join(context.staging_path, job.job_id, job.input_filename),
+        **_common_spec_fields(job, context),
+    )
+
+
+def definition_run_spec(definition: DescribeJobDefinition, context: BuildContext) -> RunSpec:
+    return RunSpec(
+        job_id=None,
+        job_definition_id=definition.job_definition_id,
+        input_path=os.path.join(
+            context.staging_path, definition.job_definition_id, definition.input_filename
+        ),
+        **_common_spec_fields(definition, context),
+    )
+
+
+def validate_schedule(schedule: str) -> str:
+    from croniter import croniter
+
+    schedule = schedule.strip()
+    if not croniter.is_valid(schedule):
+        raise BuildError(
+            f"{schedule!r} is not a valid cron schedule; use five fields "
+            "'minute hour day-of-month month day-of-week', e.g. '0 6 * * 1-5'"
+        )
+    return schedule
+
+
+def validate_timezone(timezone: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise BuildError(
+            f"{timezone!r} is not a known time zone; use an IANA name such as 'Europe/Paris'"
+        ) from None
+    return timezone
+
+
+def _common_spec_fields(model: DescribeJob | DescribeJobDefinition, context: BuildContext) -> dict:
+    if context.db_url and not context.db_url_secret and _has_password(context.db_url):
+        raise BuildError(
+            "the database URL carries a password, which must not travel in a manifest: "
+            "store the URL in a Kubernetes Secret and configure db_url_secret instead"
+        )
+    return dict(
+        name=model.name,
+        input_filename=model.input_filename,
+        staging_path=context.staging_path,
+        runtime_environment_name=model.runtime_environment_name,
+        runtime_environment_parameters=dict(model.runtime_environment_parameters or {}),
+        parameters=dict(model.parameters or {}),
+        output_formats=list(model.output_formats or []),
+        tags=list(model.tags or []),
+        compute_type=model.compute_type,
+        kernel_name=context.kernel_name,
+        db_url=None if context.db_url_secret else context.db_url,
+        owner=context.owner,
+    )
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return bool(make_url(url).password)
+    except Exception:
+        # Not a URL sqlalchemy can parse: treat it as possibly secret.
+        return True
+
+
+def _owner_label(context: BuildContext) -> dict[str, str]:
+    return {OWNER_LABEL: label_value(context.owner)} if context.owner else {}
+
+
+def _annotations(input_filename: str, name: str, context: BuildContext) -> dict[str, str]:
+    annotations = {NOTEBOOK_ANNOTATION: input_filename, JOB_NAME_ANNOTATION: name}
+    if context.owner:
+        annotations[OWNER_ANNOTATION] = context.owner
+    return annotations
+
+
+def _workflow_spec(
+    spec: RunSpec, context: BuildContext, labels: dict[str, str], annotations: dict[str, str]
+) -> dict:
+    """Workflow-spec keyword arguments shared by Workflow and CronWorkflow."""
+    pod = make_pod(
+        PodContext(
+            image=context.image,
+            labels=labels,
+            annotations=annotations,
+            db_url_secret=context.db_url_secret,
+            env=context.env,
+            image_pull_policy=context.image_pull_policy,
+        )
+    )
+    for mutate in context.pod_mutations:
+        mutate(pod, spec)
+    pod_level, container = _split_pod(pod)
+
+    def runtime(name: str, command: str, *extra: str) -> Container:
+        return Container(
+            name=name,
+            command=list(RUNTIME_COMMAND),
+            args=[
+                command,
+                "--spec", "{{workflow.parameters.%s}}" % SPEC_PARAMETER,
+                "--workflow-name", "{{workflow.name}}",
+                "--workflow-uid", "{{workflow.uid}}",
+                *extra,
+            ],
+            **container,
+        )
+
+    run = runtime(RUN_TEMPLATE, "run")
+    record_failure = runtime(
+        RECORD_FAILURE_TEMPLATE,
+        "record-failure",
+        "--workflow-status", "{{workflow.status}}",
+        "--workflow-failures", "{{workflow.failures}}",
+    )
+    # A steps template, because only a step can carry `when`: on success the
+    # step is skipped and no second pod starts.
+    exit_handler = Steps(
+        name=EXIT_TEMPLATE,
+        sub_steps=[
+            Step(
+                name=RECORD_FAILURE_TEMPLATE,
+                template=RECORD_FAILURE_TEMPLATE,
+                when="{{workflow.status}} != Succeeded",
+            )
+        ],
+    )
+    return dict(
+        entrypoint=RUN_TEMPLATE,
+        on_exit=EXIT_TEMPLATE,
+        arguments=[Parameter(name=SPEC_PARAMETER, value=spec.to_json())],
+        templates=[run, exit_handler, record_failure],
+        **pod_level,
+    )
+
+
+# V1PodSpec field (as serialized) -> (hera Workflow keyword, hera model or None)
+_POD_SPEC_FIELDS: dict[str, tuple[str, type | None]] = {
+    "volumes": ("volumes", m.Volume),
+    "nodeSelector": ("node_selector", None),
+    "tolerations": ("tolerations", m.Toleration),
+    "affinity": ("affinity", m.Affinity),
+    "securityContext": ("security_context", m.PodSecurityContext),
+    "serviceAccountName": ("service_account_name", None),
+    "automountServiceAccountToken": ("automount_service_account_token", None),
+    "imagePullSecrets": ("image_pull_secrets", m.LocalObjectReference),
+    "priorityClassName": ("pod_priority_class_name", None),
+    "schedulerName": ("scheduler_name", None),
+    "hostAliases": ("host_aliases", m.HostAlias),
+    "dnsPolicy": ("dns_policy", None),
+    "dnsConfig": ("dns_config", m.PodDNSConfig),
+    "hostNetwork": ("host_network", None),
+}
+# Argo sets these itself on every pod it makes.
+_POD_SPEC_IGNORED = {"containers", "restartPolicy"}
+
+# V1Container field -> (hera Container keyword, hera model or None)
+_CONTAINER_FIELDS: dict[str, tuple[str, type | None]] = {
+    "image": ("image", None),
+    "imagePullPolicy": ("image_pull_policy", None),
+    "env": ("env", m.EnvVar),
+    "envFrom": ("env_from", m.EnvFromSource),
+    "resources": ("resources", m.ResourceRequirements),
+    "volumeMounts": ("volume_mounts", m.VolumeMount),
+    "workingDir": ("working_dir", None),
+    "securityContext": ("security_context", m.SecurityContext),
+}
+# The builder owns the command line; a mutator never decides what runs.
+_CONTAINER_IGNORED = {"name", "command", "args"}
+
+
+def _split_pod(pod: V1Pod) -> tuple[dict, dict]:
+    """Hera keyword arguments for the workflow spec and for each container template."""
+    data = ApiClient().sanitize_for_serialization(pod)
+    pod_spec = data.get("spec") or {}
+    if len(pod_spec.get("containers") or []) != 1:
+        raise BuildError("the job's pod must have exactly one container; sidecars are not supported")
+    container_data = ApiClient().sanitize_for_serialization(main_container(pod))
+
+    pod_level = _convert(pod_spec, _POD_SPEC_FIELDS, _POD_SPEC_IGNORED, "pod spec")
+    container = _convert(container_data, _CONTAINER_FIELDS, _CONTAINER_IGNORED, "container")
+    metadata = data.get("metadata") or {}
+    if metadata.get("labels") or metadata.get("annotations"):
+        pod_level["pod_metadata"] = m.Metadata(
+            labels=metadata.get("labels") or None, annotations=metadata.get("annotations") or None
+        )
+    return pod_level, container
+
+
+def _convert(data: dict, fields: dict, ignored: set, where: str) -> dict:
+    out = {}
+    for key, value in data.items():
+        if key in ignored or value in (None, [], {}):
+            continue
+        if key not in fields:
+            # Dropping it would run a different pod than the one configured.
+            raise BuildError(f"{where} field {key!r} set by a pod mutator cannot be expressed in the workflow")
+        keyword, model = fields[key]
+        if model is None:
+            out[keyword] = value
+        elif isinstance(value, list):
+            out[keyword] = [model.model_validate(item) for item in value]
+        else:
+            out[keyword] = model.model_validate(value)
+    return out
+
+
+def to_manifest(workflow: Workflow | CronWorkflow) -> dict:
+    """The plain dict an engine submits (Argo's JSON)."""
+    return workflow.to_dict()
+
+
+def with_mutations(context: BuildContext, *mutations: PodMutation) -> BuildContext:
+    return replace(context, pod_mutations=(*context.pod_mutations, *mutations))
