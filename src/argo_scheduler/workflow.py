@@ -80,14 +80,18 @@ def build_workflow(job: DescribeJob, context: BuildContext) -> Workflow:
     if job.job_definition_id:
         labels[DEFINITION_ID_LABEL] = job.job_definition_id
     annotations = _annotations(job.input_filename, job.name, context)
-    stem = os.path.splitext(job.input_filename)[0]
     return Workflow(
-        name=object_name(stem, job.job_id),
+        name=job_workflow_name(job.input_filename, job.job_id),
         namespace=context.namespace,
         labels=labels,
         annotations=annotations,
         **_workflow_spec(spec, context, labels, annotations),
     )
+
+
+def job_workflow_name(input_filename: str, job_id: str) -> str:
+    """The Workflow name of a one-off job: derivable from the job record alone."""
+    return object_name(os.path.splitext(input_filename)[0], job_id)
 
 
 def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext) -> CronWorkflow:

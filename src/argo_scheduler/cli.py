@@ -1,0 +1,309 @@
+"""`argo-scheduler`: run, render, inspect and stop notebook jobs from a terminal.
+
+It reads the Jupyter server's configuration and database, so a job started
+here shows in the JupyterLab scheduler UI and the other way round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+POLL_SECONDS = 0.5
+
+
+class CliError(Exception):
+    """Bad input: one line on stderr, non-zero exit, nothing left behind."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as e:
+        print(f"argo-scheduler: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="argo-scheduler", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
+    common.add_argument("--db-url", help="scheduler database (default: the JupyterLab UI's, from config)")
+    common.add_argument("--staging-path", help="staging folder for job files (default: from config)")
+    common.add_argument("--engine", choices=["local", "argo"], help="where the job runs (default: from config)")
+
+    job_input = argparse.ArgumentParser(add_help=False)
+    job_input.add_argument("notebook", help="path of the notebook to run")
+    job_input.add_argument(
+        "-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+        help="notebook parameter (repeatable); 3 arrives as an int, 0.5 as a float, true/false as booleans",
+    )
+    job_input.add_argument(
+        "--output-format", action="append", default=[], metavar="FMT",
+        help="output format (repeatable): ipynb, html or any nbconvert exporter (default: ipynb)",
+    )
+    job_input.add_argument("--name", help="job name shown in the UI (default: the notebook's name)")
+
+    run = sub.add_parser("run", parents=[common, job_input], help="run a notebook now")
+    run.add_argument("--detach", action="store_true", help="return once submitted instead of waiting")
+    run.add_argument("--json", action="store_true", help="print one JSON object as the result")
+    run.set_defaults(func=cmd_run)
+
+    render = sub.add_parser("render", parents=[common, job_input], help="print the manifest that would be submitted")
+    render.add_argument("--schedule", metavar="CRON", help="render the CronWorkflow of a job definition")
+    render.add_argument("--timezone", metavar="TZ", help="time zone of --schedule (default: UTC)")
+    render.set_defaults(func=cmd_render)
+
+    status = sub.add_parser("status", parents=[common], help="show a job's status and outputs")
+    status.add_argument("job_id")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(func=cmd_status)
+
+    stop = sub.add_parser("stop", parents=[common], help="stop a running job")
+    stop.add_argument("job_id")
+    stop.set_defaults(func=cmd_stop)
+    return parser
+
+
+# ---- building blocks ------------------------------------------------------
+
+
+def _config(args):
+    from .config import load_config
+
+    try:
+        config = load_config(args.config)
+    except (FileNotFoundError, SyntaxError) as e:
+        raise CliError(str(e)) from e
+    if args.staging_path:
+        config.ArgoScheduler.staging_path = os.path.abspath(args.staging_path)
+    if args.engine:
+        config.ArgoScheduler.engine = args.engine
+    return config
+
+
+def _scheduler(args, root_dir: str, config=None, create_db: bool = True):
+    from jupyter_scheduler.orm import create_tables
+
+    from .config import default_db_url
+    from .environments import ArgoEnvironmentManager
+    from .scheduler import ArgoScheduler
+
+    config = config if config is not None else _config(args)
+    db_url = args.db_url or default_db_url(config)
+    if create_db:
+        _ensure_sqlite_folder(db_url)
+        # The server creates the tables at start; the CLI may come first.
+        create_tables(db_url)
+    return ArgoScheduler(
+        root_dir=root_dir, environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config
+    )
+
+
+def _ensure_sqlite_folder(db_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _notebook(path: str) -> tuple[Path, dict]:
+    import nbformat
+
+    notebook = Path(path).expanduser().resolve()
+    if not notebook.is_file():
+        raise CliError(f"notebook {path} not found")
+    try:
+        content = nbformat.read(notebook, as_version=4)
+    except Exception as e:
+        raise CliError(f"{path} is not a readable notebook: {e}") from e
+    return notebook, content
+
+
+def _root_dir(notebook: Path, config) -> str:
+    # Inside the server's root_dir, paths match what the UI shows.
+    configured = config.get("ServerApp", {}).get("root_dir")
+    for candidate in (configured, os.getcwd()):
+        if candidate:
+            root = Path(candidate).expanduser().resolve()
+            if root in notebook.parents:
+                return str(root)
+    return str(notebook.parent)
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    parameters = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise CliError(f"malformed parameter {pair!r}: use -p KEY=VALUE with KEY a Python name")
+        parameters[key] = value
+    return parameters
+
+
+def _job_fields(args, notebook: Path, content) -> dict:
+    kernel = (content.metadata.get("kernelspec") or {}).get("name", "")
+    return dict(
+        input_filename=notebook.name,
+        name=args.name or notebook.stem,
+        runtime_environment_name=kernel,
+        parameters=_parameters(args.parameter),
+        output_formats=args.output_format or ["ipynb"],
+    )
+
+
+def _outputs(scheduler, job) -> dict[str, str]:
+    paths = scheduler.get_staging_paths(job)
+    return {fmt: paths[fmt] for fmt in job.output_formats if os.path.exists(paths.get(fmt, ""))}
+
+
+def _report(scheduler, job, as_json: bool) -> None:
+    outputs = _outputs(scheduler, job)
+    if as_json:
+        print(json.dumps({
+            "job_id": job.job_id,
+            "status": str(job.status),
+            "status_message": job.status_message,
+            "outputs": outputs,
+        }))
+        return
+    print(f"job {job.job_id}: {job.status}")
+    if job.status_message:
+        print(f"  {job.status_message}")
+    for fmt, path in outputs.items():
+        print(f"  {fmt}: {path}")
+
+
+def _get_job(scheduler, job_id: str):
+    from sqlalchemy.exc import NoResultFound
+
+    try:
+        return scheduler.get_job(job_id, job_files=False)
+    except NoResultFound:
+        raise CliError(f"no job {job_id} in {scheduler.db_url}") from None
+
+
+def _scheduler_errors():
+    from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
+
+    from .engines.base import EngineError
+    from .workflow import BuildError
+
+    return (SchedulerError, InputUriError, IdempotencyTokenError, EngineError, BuildError)
+
+
+# ---- commands -------------------------------------------------------------
+
+
+def cmd_run(args) -> int:
+    from jupyter_scheduler.models import CreateJob, Status
+
+    notebook, content = _notebook(args.notebook)
+    fields = _job_fields(args, notebook, content)
+    config = _config(args)
+    root_dir = _root_dir(notebook, config)
+    scheduler = _scheduler(args, root_dir, config)
+    model = CreateJob(input_uri=os.path.relpath(notebook, root_dir), **fields)
+    try:
+        job_id = scheduler.create_job(model)
+    except _scheduler_errors() as e:
+        raise CliError(str(e)) from e
+
+    if args.detach:
+        if args.json:
+            _report(scheduler, _get_job(scheduler, job_id), as_json=True)
+        else:
+            print(f"job {job_id} submitted; follow it with: argo-scheduler status {job_id}")
+        return 0
+
+    last = None
+    try:
+        while True:
+            job = _get_job(scheduler, job_id)
+            if job.status != last and not args.json:
+                print(f"job {job_id}: {job.status}", file=sys.stderr)
+                last = job.status
+            if job.status in (Status.COMPLETED, Status.FAILED, Status.STOPPED):
+                break
+            time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        print(f"\nstill running; follow it with: argo-scheduler status {job_id}", file=sys.stderr)
+        return 130
+    _report(scheduler, job, args.json)
+    return 0 if job.status == Status.COMPLETED else EXIT_FAILED
+
+
+def cmd_render(args) -> int:
+    import yaml
+    from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
+    from jupyter_scheduler.utils import get_utc_timestamp
+
+    from .workflow import BuildError, build_cron_workflow, build_workflow, to_manifest
+
+    notebook, content = _notebook(args.notebook)
+    fields = _job_fields(args, notebook, content)
+    scheduler = _scheduler(args, str(notebook.parent), create_db=False)
+    now = get_utc_timestamp()
+    try:
+        if args.schedule:
+            definition = DescribeJobDefinition(
+                job_definition_id=str(uuid.uuid4()), schedule=args.schedule, timezone=args.timezone,
+                create_time=now, update_time=now, active=True, **fields,
+            )
+            context = scheduler.build_context(scheduler.kernel_for(definition))
+            built = build_cron_workflow(definition, context)
+        else:
+            if args.timezone:
+                raise CliError("--timezone only applies with --schedule")
+            job_id = str(uuid.uuid4())
+            job = DescribeJob(job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, **fields)
+            scheduler.validate_job(job, str(notebook))
+            built = build_workflow(job, scheduler.build_context(scheduler.kernel_for(job)))
+    except _scheduler_errors() as e:
+        raise CliError(str(e)) from e
+    print(yaml.safe_dump(to_manifest(built), sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def cmd_status(args) -> int:
+    scheduler = _scheduler(args, os.getcwd())
+    job = _get_job(scheduler, args.job_id)
+    _report(scheduler, job, args.json)
+    return 0
+
+
+def cmd_stop(args) -> int:
+    from jupyter_scheduler.models import Status
+
+    scheduler = _scheduler(args, os.getcwd())
+    _get_job(scheduler, args.job_id)
+    try:
+        scheduler.stop_job(args.job_id)
+    except _scheduler_errors() as e:
+        raise CliError(str(e)) from e
+    deadline = time.monotonic() + 60
+    job = _get_job(scheduler, args.job_id)
+    while job.status == Status.STOPPING and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        job = _get_job(scheduler, args.job_id)
+    _report(scheduler, job, as_json=False)
+    return 0 if job.status in (Status.STOPPED, Status.COMPLETED, Status.FAILED) else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
