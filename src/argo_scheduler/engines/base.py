@@ -62,3 +62,22 @@ class Engine(LoggingConfigurable):
 
     def delete(self, name: str) -> None:
         raise NotImplementedError
+
+    # ---- CronWorkflows: the schedules of job definitions ------------------
+
+    def create_cron(self, manifest: dict) -> None:
+        raise NotImplementedError
+
+    def update_cron(self, manifest: dict) -> None:
+        """Replace the CronWorkflow's spec in place; `spec.suspend` in the manifest decides paused."""
+        raise NotImplementedError
+
+    def suspend_cron(self, name: str) -> None:
+        raise NotImplementedError
+
+    def resume_cron(self, name: str) -> None:
+        raise NotImplementedError
+
+    def delete_cron(self, name: str) -> None:
+        """The CronWorkflow only; its runs are deleted one by one by the caller."""
+        raise NotImplementedError
