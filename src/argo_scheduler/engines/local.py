@@ -1,0 +1,347 @@
+"""The local engine: run the rendered Argo Workflow on this machine.
+
+The embedded default when no Argo is configured, and the harness that
+proves the pod-side code end to end: it executes the very manifest the
+builder renders for Argo (see local_manifest for what it honours, ignores and
+refuses), each run in a detached runner process (local_runner) that survives
+the Jupyter server. All state lives in files under `state_dir` (see
+local_rundir), so any process — the server, the CLI, a test — sees the same
+runs.
+
+Semantics, matching Argo where Argo has an answer:
+- submit() validates everything first and starts nothing on refusal; a name
+  already in use is refused (Argo: 409 AlreadyExists); generateName gets
+  five random characters appended, as Kubernetes does.
+- status() of unknown names leaves them out of the answer (as a list call
+  would). A run whose runner died is reported as Error.
+- stop() is Argo's Stop: the running step's process group is terminated
+  (SIGTERM, then SIGKILL after `stop_grace_seconds`), the workflow fails with
+  "Stopped with strategy 'Stop'" and the exit handler still runs. It returns
+  at once; the run reaches its end shortly after. A finished run: no-op.
+- A container whose command is `python` (or `python3`) runs on the engine's
+  own interpreter (sys.executable), whose directory also comes first on the
+  step's PATH; the step's environment is this process's plus the
+  container's env entries.
+- delete() is Argo's delete: a running run is ended without its exit handler
+  (like deleting a Workflow deletes its pods), then its directory is
+  removed. It waits for the runner to be gone before removing anything.
+- stop() and delete() of an unknown name raise EngineError (Argo: 404).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from traitlets import Float, Unicode, default
+
+from . import local_manifest, selectors
+from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowState
+from .local_rundir import (
+    RUNS_DIR,
+    RunDir,
+    is_alive,
+    now_ms,
+    process_identity,
+    read_json,
+    request,
+    terminate_group,
+    write_json,
+)
+
+DEFAULT_NAMESPACE = "default"
+RUNNER_EXITED = "local runner exited unexpectedly (see runner.log in the run's directory)"
+RUNNER_NEVER_STARTED = "local runner never started (see runner.log in the run's directory)"
+# How long a run may sit without a recorded runner before it counts as lost:
+# only a submit() killed between starting the runner and recording it leaves
+# one, and a runner that starts writes state long before this.
+RUNNER_START_TIMEOUT_MS = 60_000
+# Kubernetes' alphabet for generateName suffixes (no vowels, no look-alikes).
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+class LocalEngine(Engine):
+    """Runs workflows as processes on this machine, detached from the Jupyter server."""
+
+    state_dir = Unicode(
+        config=True,
+        help=(
+            "Directory holding the local engine's runs: one folder per workflow with its "
+            "manifest, state and logs. Default: <jupyter data dir>/argo_scheduler/local "
+            "(jupyter_core.paths.jupyter_data_dir()). "
+            "Example: c.LocalEngine.state_dir = '/home/jovyan/.local/share/argo_scheduler/local'"
+        ),
+    )
+
+    @default("state_dir")
+    def _default_state_dir(self) -> str:
+        from jupyter_core.paths import jupyter_data_dir
+
+        return os.path.join(jupyter_data_dir(), "argo_scheduler", "local")
+
+    stop_grace_seconds = Float(
+        30.0,
+        config=True,
+        help=(
+            "Seconds a stopped or deleted step gets between SIGTERM and SIGKILL, like a "
+            "pod's terminationGracePeriodSeconds. Default: 30. "
+            "Example: c.LocalEngine.stop_grace_seconds = 10"
+        ),
+    )
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        # Runners started by this process: polled so that they do not linger
+        # as zombies after they end (they are never waited for).
+        self._children: list[subprocess.Popen] = []
+
+    # -- paths --------------------------------------------------------------
+
+    @property
+    def runs_dir(self) -> Path:
+        return Path(self.state_dir) / RUNS_DIR
+
+    def _run_dir(self, name: str) -> RunDir:
+        """The directory of an existing run, or EngineError."""
+        if local_manifest.is_workflow_name(name):
+            run_dir = RunDir(self.runs_dir / name)
+            if run_dir.run.exists():
+                return run_dir
+        raise EngineError(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
+
+    def _reap(self) -> None:
+        self._children = [p for p in self._children if p.poll() is None]
+
+    # -- submit -------------------------------------------------------------
+
+    def submit(self, manifest: dict) -> WorkflowState:
+        self._reap()
+        plan = local_manifest.parse(manifest)
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = self._claim(plan)
+        try:
+            uid, labels = self._start(run_dir, plan, manifest)
+        except BaseException:
+            shutil.rmtree(run_dir.path, ignore_errors=True)
+            raise
+        self.log.info("local engine: started workflow %s in %s", run_dir.name, run_dir.path)
+        return WorkflowState(name=run_dir.name, phase=PENDING, labels=labels, uid=uid)
+
+    def _claim(self, plan: local_manifest.WorkflowPlan) -> RunDir:
+        """Create the run's directory: creating it is what makes the name ours."""
+        if plan.name is not None:
+            path = self.runs_dir / plan.name
+            try:
+                path.mkdir()
+            except FileExistsError:
+                raise EngineError(
+                    f"workflow {plan.name!r} already exists in the local engine; "
+                    "delete it first or submit under another name"
+                ) from None
+            return RunDir(path)
+        prefix = plan.generate_name[: local_manifest.NAME_MAX - 5]
+        for _ in range(20):
+            name = prefix + "".join(random.choices(_SUFFIX_ALPHABET, k=5))
+            if not local_manifest.is_workflow_name(name):
+                raise EngineError(
+                    f"invalid manifest: metadata.generateName {plan.generate_name!r} does not "
+                    "make a lowercase DNS-1123 name"
+                )
+            try:
+                (self.runs_dir / name).mkdir()
+                return RunDir(self.runs_dir / name)
+            except FileExistsError:
+                continue
+        raise EngineError(f"could not generate a free name from {plan.generate_name!r}")
+
+    def _start(
+        self, run_dir: RunDir, plan: local_manifest.WorkflowPlan, manifest: dict
+    ) -> tuple[str, dict[str, str]]:
+        uid = str(uuid.uuid4())
+        created = datetime.now(timezone.utc)
+        stored = copy.deepcopy(dict(manifest))
+        stored["metadata"] = dict(stored.get("metadata") or {}, name=run_dir.name)
+        try:
+            write_json(run_dir.manifest, stored)
+        except TypeError as exc:
+            raise EngineError(f"invalid manifest: not JSON data ({exc})") from None
+        write_json(run_dir.run, {
+            "name": run_dir.name,
+            "uid": uid,
+            "namespace": plan.namespace or DEFAULT_NAMESPACE,
+            "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdAt": int(created.timestamp() * 1000),
+            "labels": plan.labels,
+            "annotations": plan.annotations,
+            "stopGraceSeconds": self.stop_grace_seconds,
+        })
+        write_json(run_dir.state, {"name": run_dir.name, "uid": uid, "phase": PENDING, "nodes": {}})
+        run_dir.logs.mkdir()
+        with open(run_dir.runner_log, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "argo_scheduler.engines.local_runner", str(run_dir.path)],
+                cwd=run_dir.path,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own session: no signal meant for the server (Ctrl-C,
+                # a terminal hang-up, a process-group kill) reaches the run.
+                start_new_session=True,
+                close_fds=True,
+            )
+        self._children.append(proc)
+        identity = process_identity(proc.pid) or {"pid": proc.pid, "createTime": 0.0}
+        write_json(run_dir.runner, identity)
+        return uid, plan.labels
+
+    # -- status -------------------------------------------------------------
+
+    def status(
+        self, names: Iterable[str] | None = None, label_selector: str | None = None
+    ) -> dict[str, WorkflowState]:
+        try:
+            requirements = selectors.parse(label_selector or "")
+        except selectors.SelectorError as exc:
+            raise EngineError(str(exc)) from None
+        self._reap()
+        if names is None:
+            try:
+                candidates = sorted(p.name for p in self.runs_dir.iterdir())
+            except FileNotFoundError:
+                candidates = []
+        else:
+            candidates = list(dict.fromkeys(names))
+        result: dict[str, WorkflowState] = {}
+        for name in candidates:
+            if not local_manifest.is_workflow_name(name):
+                continue
+            state = self._read(RunDir(self.runs_dir / name), requirements)
+            if state is not None:
+                result[name] = state
+        return result
+
+    def _runner_alive(self, run_dir: RunDir, run: dict) -> bool:
+        identity = read_json(run_dir.runner)
+        if identity is None:
+            # submit() is still starting it — or died while doing so.
+            return now_ms() - int(run.get("createdAt", 0)) < RUNNER_START_TIMEOUT_MS
+        return is_alive(identity)
+
+    def _read(self, run_dir: RunDir, requirements: list[selectors.Requirement]) -> WorkflowState | None:
+        run = read_json(run_dir.run)
+        if run is None:  # being created or deleted, or not a run
+            return None
+        labels = run.get("labels") or {}
+        if not selectors.matches(labels, requirements):
+            return None
+        state = read_json(run_dir.state) or {}
+        if state.get("phase") not in DONE_PHASES and not self._runner_alive(run_dir, run):
+            # It may have written its last state between our two reads.
+            state = read_json(run_dir.state) or state
+            if state.get("phase") not in DONE_PHASES:
+                lost = RUNNER_EXITED if read_json(run_dir.runner) is not None else RUNNER_NEVER_STARTED
+                state = dict(state, phase=ERROR, message=lost)
+        return WorkflowState(
+            name=run["name"],
+            phase=state.get("phase", PENDING),
+            message=state.get("message"),
+            started_at=state.get("startedAt"),
+            finished_at=state.get("finishedAt"),
+            labels=dict(labels),
+            uid=run.get("uid"),
+        )
+
+    def wait(self, name: str, timeout: float = 60.0, poll_interval: float = 0.1) -> WorkflowState:
+        """Poll until run `name` is done; TimeoutError if it is not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.status([name]).get(name)
+            if state is None:
+                raise EngineError(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
+            if state.done:
+                return state
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"workflow {name!r} is still {state.phase} after {timeout} s")
+            time.sleep(poll_interval)
+
+    def record(self, name: str) -> dict[str, Any]:
+        """Everything known about run `name`: run.json merged with state.json (nodes included)."""
+        run_dir = self._run_dir(name)
+        record = dict(read_json(run_dir.run) or {})
+        record.update(read_json(run_dir.state) or {})
+        state = self._read(run_dir, [])
+        if state is not None:
+            record.update(phase=state.phase, message=state.message)
+        return record
+
+    def logs(self, name: str) -> dict[str, str]:
+        """Each started step's combined stdout and stderr, by node name."""
+        run_dir = self._run_dir(name)
+        out = {}
+        for node in (read_json(run_dir.state) or {}).get("nodes", {}).values():
+            if node.get("log"):
+                try:
+                    out[node["name"]] = (run_dir.path / node["log"]).read_text(errors="replace")
+                except FileNotFoundError:
+                    out[node["name"]] = ""
+        return out
+
+    # -- stop / delete ------------------------------------------------------
+
+    def stop(self, name: str) -> None:
+        run_dir = self._run_dir(name)
+        run = read_json(run_dir.run) or {}
+        if (read_json(run_dir.state) or {}).get("phase") in DONE_PHASES:
+            return
+        if not self._runner_alive(run_dir, run):
+            # Nobody will record a stop; at least end what the lost runner left running.
+            self._end_orphans(run_dir)
+            return
+        request(run_dir.stop_request)
+
+    def delete(self, name: str) -> None:
+        run_dir = self._run_dir(name)
+        identity = read_json(run_dir.runner)
+        if is_alive(identity):
+            request(run_dir.abort_request)
+            grace = float((read_json(run_dir.run) or {}).get("stopGraceSeconds", self.stop_grace_seconds))
+            if not self._wait_gone(identity, grace + 10.0):
+                # Unresponsive runner: kill it; its step is handled below.
+                try:
+                    os.kill(int(identity["pid"]), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self._wait_gone(identity, 5.0)
+        self._end_orphans(run_dir)
+        shutil.rmtree(run_dir.path, ignore_errors=True)
+        self.log.info("local engine: deleted workflow %s", name)
+
+    def _wait_gone(self, identity: dict, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._reap()
+            if not is_alive(identity):
+                return True
+            time.sleep(0.05)
+        return not is_alive(identity)
+
+    def _end_orphans(self, run_dir: RunDir) -> None:
+        """Terminate the step processes a dead runner left behind (still verified to be them)."""
+        grace = float((read_json(run_dir.run) or {}).get("stopGraceSeconds", self.stop_grace_seconds))
+        for node in (read_json(run_dir.state) or {}).get("nodes", {}).values():
+            identity = node.get("process")
+            if identity and is_alive(identity):
+                terminate_group(int(identity["pid"]), grace)
+
+
+__all__ = ["LocalEngine"]

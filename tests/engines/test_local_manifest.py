@@ -1,0 +1,225 @@
+"""What the local engine refuses at submit — before anything starts — and what it accepts."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from argo_scheduler.engines.base import EngineError, UnsupportedManifest
+from argo_scheduler.engines.local_manifest import parse
+
+
+def base_manifest() -> dict:
+    """The shape of docs/manifest.md, with a tiny command."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "nb-abc", "labels": {"argo-scheduler/job-id": "abc"}},
+        "spec": {
+            "entrypoint": "run",
+            "onExit": "exit-handler",
+            "arguments": {"parameters": [{"name": "spec", "value": '{"name": "x"}'}]},
+            "templates": [
+                {
+                    "name": "run",
+                    "container": {
+                        "image": "img",
+                        "command": ["python", "-m", "argo_scheduler.runtime"],
+                        "args": ["run", "--spec", "{{workflow.parameters.spec}}",
+                                 "--workflow-name", "{{workflow.name}}", "--workflow-uid", "{{workflow.uid}}"],
+                        "env": [{"name": "A", "value": "1"}],
+                    },
+                },
+                {
+                    "name": "exit-handler",
+                    "steps": [[{"name": "record-failure", "template": "record-failure",
+                                "when": "{{workflow.status}} != Succeeded"}]],
+                },
+                {
+                    "name": "record-failure",
+                    "container": {
+                        "image": "img",
+                        "command": ["python", "-m", "argo_scheduler.runtime"],
+                        "args": ["record-failure", "--workflow-status", "{{workflow.status}}",
+                                 "--workflow-failures", "{{workflow.failures}}"],
+                    },
+                },
+            ],
+        },
+    }
+
+
+def edited(edit) -> dict:
+    manifest = base_manifest()
+    edit(manifest)
+    return manifest
+
+
+def run_container(m: dict) -> dict:
+    return m["spec"]["templates"][0]["container"]
+
+
+def test_the_documented_manifest_is_accepted():
+    # GIVEN the manifest shape every engine receives
+    # WHEN the local engine reads it
+    plan = parse(base_manifest())
+    # THEN it knows what to run
+    assert plan.entrypoint == "run" and plan.on_exit == "exit-handler"
+    assert plan.templates["run"].container.command == ("python", "-m", "argo_scheduler.runtime")
+    assert plan.parameters == {"spec": '{"name": "x"}'}
+
+
+@pytest.mark.parametrize(
+    ("edit", "path"),
+    [
+        (lambda m: m["spec"].update(volumes=[{"name": "home", "emptyDir": {}}]), "spec.volumes"),
+        (lambda m: run_container(m).update(volumeMounts=[{"name": "home", "mountPath": "/h"}]),
+         "spec.templates[0].container.volumeMounts"),
+        (lambda m: run_container(m)["env"].append({"name": "T", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}),
+         "spec.templates[0].container.env[1].valueFrom"),
+        (lambda m: run_container(m).update(envFrom=[{"secretRef": {"name": "s"}}]), "spec.templates[0].container.envFrom"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2}), "spec.templates[0].retryStrategy"),
+        (lambda m: m["spec"].update(activeDeadlineSeconds=60), "spec.activeDeadlineSeconds"),
+        (lambda m: m["spec"]["templates"].append({"name": "d", "dag": {"tasks": []}}), "spec.templates[3].dag"),
+        (lambda m: m["spec"]["templates"].append({"name": "s", "script": {"image": "i", "source": "x"}}),
+         "spec.templates[3].script"),
+        (lambda m: m["spec"]["templates"][0].update(sidecars=[{"name": "x", "image": "i"}]), "spec.templates[0].sidecars"),
+        (lambda m: m["spec"]["templates"][0].update(outputs={"parameters": []}), "spec.templates[0].outputs"),
+        (lambda m: m["spec"].update(securityContext={"runAsUser": 1000}), "spec.securityContext"),
+        (lambda m: run_container(m).update(securityContext={"privileged": True}), "spec.templates[0].container.securityContext"),
+        (lambda m: m["spec"]["arguments"].update(artifacts=[]), "spec.arguments.artifacts"),
+        (lambda m: m["spec"]["templates"][1]["steps"][0][0].update(withItems=[1, 2]), "spec.templates[1].steps[0][0].withItems"),
+        (lambda m: m["spec"].update(entrypont="run"), "spec.entrypont"),
+        (lambda m: run_container(m).update(comand=["x"]), "spec.templates[0].container.comand"),
+        (lambda m: m["metadata"].update(finalizers=["x"]), "metadata.finalizers"),
+        (lambda m: m["spec"].update(podMetadata={"labels": {}, "foo": {}}), "spec.podMetadata.foo"),
+    ],
+    ids=[
+        "volumes", "volumeMounts", "env-valueFrom", "envFrom", "retryStrategy", "activeDeadlineSeconds",
+        "dag", "script", "sidecars", "outputs", "pod-securityContext", "container-securityContext",
+        "artifacts", "withItems", "misspelled-spec-key", "misspelled-container-key",
+        "unknown-metadata-key", "unknown-podMetadata-key",
+    ],
+)
+def test_unsupported_features_are_refused_with_their_path(edit, path):
+    # GIVEN the documented manifest with one feature the local engine cannot honour
+    manifest = edited(edit)
+    # WHEN it is read
+    # THEN it is refused, naming the field
+    with pytest.raises(UnsupportedManifest) as refused:
+        parse(manifest)
+    assert path in str(refused.value)
+    assert "local engine" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["spec"].update(podMetadata={"labels": {"a": "b"}, "annotations": {"c": "d"}}),
+        lambda m: m["spec"].update(serviceAccountName="argo"),
+        lambda m: m["spec"].update(nodeSelector={"k": "v"}),
+        lambda m: m["spec"].update(tolerations=[{"key": "k", "operator": "Exists"}]),
+        lambda m: m["spec"].update(affinity={"nodeAffinity": {}}),
+        lambda m: m["spec"].update(imagePullSecrets=[{"name": "x"}]),
+        lambda m: m["spec"].update(ttlStrategy={"secondsAfterCompletion": 60}),
+        lambda m: m["spec"].update(podGC={"strategy": "OnPodSuccess"}),
+        lambda m: m["spec"]["templates"][0].update(metadata={"labels": {"a": "b"}}),
+        lambda m: m["spec"]["templates"][0].update(priorityClassName="high"),
+        lambda m: run_container(m).update(resources={"limits": {"memory": "1Gi"}}),
+        lambda m: run_container(m).update(imagePullPolicy="Always"),
+        lambda m: run_container(m).update(name="main", workingDir="/tmp"),
+    ],
+    ids=[
+        "podMetadata", "serviceAccountName", "nodeSelector", "tolerations", "affinity",
+        "imagePullSecrets", "ttlStrategy", "podGC", "template-metadata", "priorityClassName",
+        "resources", "imagePullPolicy", "container-name-and-workingDir",
+    ],
+)
+def test_scheduling_hints_are_accepted(edit):
+    # GIVEN the documented manifest with a hint that cannot change what runs on one machine
+    # WHEN it is read
+    # THEN it is accepted
+    parse(edited(edit))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: run_container(m)["args"].append("{{workflow.nope}}"), r"failed to resolve \{\{workflow\.nope\}\}"),
+        (lambda m: run_container(m)["args"].append("{{workflow.parameters.missing}}"),
+         r"failed to resolve \{\{workflow\.parameters\.missing\}\}"),
+        (lambda m: run_container(m)["args"].append("{{inputs.parameters.x}}"), r"failed to resolve \{\{inputs\.parameters\.x\}\}"),
+        (lambda m: run_container(m)["args"].append("{{workflow.status}}"), "only in the onExit handler"),
+        (lambda m: run_container(m)["env"].append({"name": "X", "value": "{{steps.a.outputs.result}}"}),
+         r"failed to resolve \{\{steps\.a\.outputs\.result\}\}"),
+        (lambda m: m["spec"].update(entrypoint="nope"), "template 'nope', which does not exist"),
+        (lambda m: m["spec"]["templates"][1]["steps"][0][0].update(template="nope"), "does not exist"),
+        (lambda m: m["spec"]["arguments"]["parameters"][0].pop("value"), r"spec\.arguments\.parameters\[0\]\.value"),
+        (lambda m: m.update(apiVersion="v1"), "apiVersion"),
+        (lambda m: m["metadata"].update(name="Not_A_Name"), "DNS-1123"),
+        (lambda m: m["spec"]["templates"].append(m["spec"]["templates"][0]), "not unique"),
+    ],
+    ids=[
+        "unknown-workflow-variable", "unknown-parameter", "undeclared-input", "status-outside-exit-handler",
+        "step-outputs", "missing-entrypoint", "missing-step-template", "parameter-without-value",
+        "wrong-apiVersion", "bad-name", "duplicate-template",
+    ],
+)
+def test_invalid_manifests_are_refused(edit, message):
+    # GIVEN a manifest Argo itself would refuse
+    # WHEN it is read
+    # THEN it is refused with Argo's reason
+    with pytest.raises(EngineError, match=message):
+        parse(edited(edit))
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["{{workflow.status}} != Succeeded && true", "{{workflow.status}} =~ Fail", "({{workflow.status}} == Failed)"],
+    ids=["and", "regex", "parentheses"],
+)
+def test_when_beyond_the_subset_is_refused_at_submit(when):
+    # GIVEN an exit-handler step whose condition is more than `A == B` / `A != B`
+    manifest = edited(lambda m: m["spec"]["templates"][1]["steps"][0][0].update(when=when))
+    # WHEN it is read
+    # THEN it is refused before any run, with the step's path
+    with pytest.raises(UnsupportedManifest, match=r"spec\.templates\[1\]\.steps\[0\]\[0\]\.when"):
+        parse(manifest)
+
+
+def test_cron_workflows_are_not_submitted_here():
+    manifest = base_manifest()
+    manifest["kind"] = "CronWorkflow"
+    with pytest.raises(UnsupportedManifest, match="CronWorkflow"):
+        parse(manifest)
+
+
+def test_a_tag_inside_a_parameter_value_is_refused():
+    # GIVEN user text with `{{` that was not escaped as `{\u007b`
+    manifest = edited(lambda m: m["spec"]["arguments"]["parameters"][0].update(value="{{workflow.name}}"))
+    # WHEN it is read
+    # THEN it is refused: Argo would substitute inside it
+    with pytest.raises(UnsupportedManifest, match=r"spec\.arguments\.parameters\[0\]\.value"):
+        parse(manifest)
+
+
+def test_step_inputs_must_be_supplied_or_defaulted():
+    # GIVEN an exit step calling a template whose input has no value
+    manifest = base_manifest()
+    manifest["spec"]["templates"][2]["inputs"] = {"parameters": [{"name": "who"}]}
+    # WHEN it is read
+    # THEN it is refused, as Argo does
+    with pytest.raises(EngineError, match="inputs.parameters.who was not supplied"):
+        parse(copy.deepcopy(manifest))
+    # AND supplying the argument makes it valid
+    manifest["spec"]["templates"][1]["steps"][0][0]["arguments"] = {"parameters": [{"name": "who", "value": "x"}]}
+    parse(manifest)
+
+
+def test_recursive_templates_are_refused():
+    manifest = base_manifest()
+    manifest["spec"]["templates"].append({"name": "loop", "steps": [[{"name": "again", "template": "loop"}]]})
+    manifest["spec"]["entrypoint"] = "loop"
+    with pytest.raises(UnsupportedManifest, match="recursive"):
+        parse(manifest)
