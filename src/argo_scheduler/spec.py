@@ -49,10 +49,13 @@ class RunSpec:
 
     def to_json(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True, ensure_ascii=True)
-        # Argo templates `{{...}}` everywhere, parameter values included. JSON
-        # never emits `{{` outside a string, so escaping it inside strings as
-        # a unicode escape keeps user text from ever being read as a template.
-        return text.replace("{{", "{\\u007b")
+        # On its way to the pod's argv the text is read twice: by Argo, which
+        # substitutes `{{...}}`, then by Kubernetes, which expands `$(VAR)`
+        # from the container's env (a Secret's value included) and turns `$$`
+        # into `$`. Outside strings JSON emits neither `{{` nor `$`, so writing
+        # them inside strings as unicode escapes makes user text inert to both
+        # while json.loads still returns it exactly.
+        return text.replace("$", "\\u0024").replace("{{", "{\\u007b")
 
     @classmethod
     def from_json(cls, text: str) -> "RunSpec":

@@ -74,6 +74,24 @@ def test_a_run_spec_round_trips_through_the_spec_parameter(engine, wf, tmp_path)
     assert RunSpec.from_json(text) == spec
 
 
+def test_user_dollars_survive_kubernetes_expansion_in_the_spec(engine, wf, tmp_path):
+    # GIVEN user text naming a variable the container defines (a Secret's, say)
+    spec = RunSpec(
+        name="n", input_filename="a.ipynb", input_path="/tmp/a.ipynb", staging_path="/tmp/s",
+        parameters={"leak": "$(ARGO_SCHEDULER_DB_URL)", "money": "costs $$5", "plain": "$HOME"},
+    )
+    out = tmp_path / "out.json"
+    template = wf.python("run", wf.WRITE_ARGV, str(out), "{{workflow.parameters.spec}}",
+                         env=[{"name": "ARGO_SCHEDULER_DB_URL", "value": "postgresql://u:secret@db/x"}])
+    # WHEN it passes through Argo's and the kubelet's substitutions
+    engine.submit(wf.workflow("nb-spec-dollars", [template], parameters={"spec": spec.to_json()}))
+    assert engine.wait("nb-spec-dollars").phase == SUCCEEDED
+    # THEN the pod reads the user's text exactly, and never the secret
+    [text] = json.loads(out.read_text(encoding="utf-8"))
+    assert RunSpec.from_json(text) == spec
+    assert "secret" not in text
+
+
 def test_an_unknown_variable_is_refused_and_nothing_starts(engine, wf):
     # GIVEN a container referring to a variable Argo does not define
     manifest = wf.workflow("nb-unknown", [wf.python("run", "pass", "{{workflow.nope}}")])

@@ -24,6 +24,10 @@ class EngineError(Exception):
     """A run could not be submitted, found or changed; the message says why and what to do."""
 
 
+class WorkflowNotFound(EngineError):
+    """No workflow of that name (Argo's 404): deleting twice is not an error to the caller."""
+
+
 class UnsupportedManifest(EngineError):
     """The engine cannot honour a feature of the manifest it was given."""
 

@@ -46,7 +46,7 @@ from typing import Any, Iterable
 from traitlets import Float, Unicode, default
 
 from . import local_manifest, selectors
-from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowState
+from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .local_rundir import (
     RUNS_DIR,
     RunDir,
@@ -117,7 +117,7 @@ class LocalEngine(Engine):
             run_dir = RunDir(self.runs_dir / name)
             if run_dir.run.exists():
                 return run_dir
-        raise EngineError(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
+        raise WorkflowNotFound(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
 
     def _reap(self) -> None:
         self._children = [p for p in self._children if p.poll() is None]
@@ -267,7 +267,7 @@ class LocalEngine(Engine):
         while True:
             state = self.status([name]).get(name)
             if state is None:
-                raise EngineError(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
+                raise WorkflowNotFound(f"workflow {name!r} not found in the local engine's {self.runs_dir}")
             if state.done:
                 return state
             if time.monotonic() >= deadline:
