@@ -32,7 +32,7 @@ from traitlets import CaselessStrEnum, Instance, Integer, Unicode, default
 from traitlets import Type as TType
 
 from .db import session_factory
-from .engines.base import ERROR, FAILED, SUCCEEDED, Engine, EngineError, WorkflowState
+from .engines.base import ERROR, FAILED, SUCCEEDED, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .environments import output_formats_mapping
 
 # Records the engine may still change; everything else is final.
@@ -351,8 +351,11 @@ class ArgoScheduler(Scheduler):
             self.stop_job(job_id)
         try:
             self.get_engine().delete(self.workflow_name(described))
+        except WorkflowNotFound:
+            pass  # already gone: deleting the record is all that is left
         except EngineError as e:
-            self.log.info("argo_scheduler: workflow of job %s already gone: %s", job_id, e)
+            # Keep the record: without it the workflow would be an orphan.
+            raise SchedulerError(f"could not delete job {job_id}: {e}") from e
         # This job's own staging folder only: never another run's outputs.
         shutil.rmtree(os.path.join(self.staging_path, job_id), ignore_errors=True)
         with self.db_session() as session:
