@@ -1,0 +1,93 @@
+"""`python -m argo_scheduler.runtime run|record-failure …`: the job pod's entry point.
+
+Arguments arrive as argv from the workflow's container template, never
+through a shell. Exit status: `run` exits 0 only when the job COMPLETED, so
+Argo's phase matches the record; `record-failure` exits 0 unless the record
+could not be written. 2 means the pod was given something unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..spec import RunSpec
+from .records import DatabaseNotConfigured, JobVanished
+from .runlog import LOG_LINE_FORMAT
+
+log = logging.getLogger("argo_scheduler.runtime")
+
+EXIT_UNUSABLE = 2
+EXIT_NOT_RECORDED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m argo_scheduler.runtime", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def workflow_command(name: str, help: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help)
+        command.add_argument("--spec", required=True, help="the run spec JSON (argo_scheduler.spec.RunSpec)")
+        command.add_argument("--workflow-name", required=True)
+        command.add_argument("--workflow-uid", required=True)
+        return command
+
+    workflow_command("run", "run the job's notebook and record the outcome")
+    record = workflow_command("record-failure", "exit handler: record a workflow that did not succeed")
+    record.add_argument("--workflow-status", required=True, help="Argo's {{workflow.status}}")
+    record.add_argument("--workflow-failures", default="", help="Argo's {{workflow.failures}} JSON")
+    return parser
+
+
+def _execute(args: argparse.Namespace, spec: RunSpec) -> int:
+    if args.command == "run":
+        # Imported here: papermill and nbconvert are for `run` only, and the
+        # exit handler's pod should start quickly.
+        from .job import run_job
+
+        result = run_job(spec, workflow_name=args.workflow_name, workflow_uid=args.workflow_uid)
+        return result.exit_code
+    from .failure import record_failure
+
+    record_failure(
+        spec,
+        workflow_name=args.workflow_name,
+        workflow_uid=args.workflow_uid,
+        workflow_status=args.workflow_status,
+        workflow_failures=args.workflow_failures,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format=LOG_LINE_FORMAT)
+    try:
+        spec = RunSpec.from_json(args.spec)
+    except (ValueError, TypeError) as error:
+        log.error("Invalid run spec: %s", error)
+        return EXIT_UNUSABLE
+    try:
+        return _execute(args, spec)
+    except (ValueError, DatabaseNotConfigured) as error:
+        log.error("%s", error)
+        return EXIT_UNUSABLE
+    except JobVanished as error:
+        log.error("%s", error)
+        return EXIT_NOT_RECORDED
+    except DBAPIError as error:
+        # The driver's own message: sqlalchemy's adds the statement and its
+        # parameters, which may hold a user's secrets.
+        log.error("Cannot record the job: %s", error.orig)
+        return EXIT_NOT_RECORDED
+    except SQLAlchemyError as error:
+        log.error("Cannot record the job: %s", error)
+        return EXIT_NOT_RECORDED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

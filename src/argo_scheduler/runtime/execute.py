@@ -1,0 +1,158 @@
+"""Execute a notebook with papermill and convert the result with nbconvert."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+import nbconvert
+import nbformat
+import papermill
+from jupyter_client.kernelspec import NoSuchKernel
+from nbclient.exceptions import DeadKernelError
+from papermill.exceptions import PapermillExecutionError
+from papermill.iorw import load_notebook_node
+
+from .parameters import coerce_parameters, declared_types
+from .records import TERMINATED_MESSAGE
+
+log = logging.getLogger(__name__)
+
+
+class NotebookFailed(Exception):
+    """The run failed for a reason the user can act on; str() is the job's status message."""
+
+
+class Terminated(BaseException):
+    """The process received SIGTERM while the notebook was running.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception`
+    between the signal and the runtime (nbclient, papermill) swallows it.
+    """
+
+
+def kernel_for(nb: nbformat.NotebookNode, requested: str | None) -> str:
+    if requested:
+        return requested
+    name = nb.metadata.get("kernelspec", {}).get("name")
+    if not name:
+        raise NotebookFailed(
+            "The notebook has no kernel (metadata.kernelspec.name is missing) and the job "
+            "names none: open it in JupyterLab, select a kernel, save it, and schedule it again."
+        )
+    return name
+
+
+def cell_error_message(error: PapermillExecutionError) -> str:
+    what = f"{error.ename}: {error.evalue}" if error.evalue else error.ename
+    return f"{what} (in cell In [{error.exec_count}])"
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` while the notebook runs.
+
+    Kubernetes stops a pod with SIGTERM and kills it a grace period later.
+    Python as PID 1 would ignore the signal; raising instead stops the
+    kernel, keeps the partly executed notebook and leaves time to write the
+    outputs and the record. Signals can only be handled in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        # A second SIGTERM must not cut short the kernel's shutdown that the
+        # first one starts; SIGKILL remains the backstop.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_notebook(
+    input_path: str,
+    output_path: str,
+    parameters: Mapping[str, Any],
+    kernel_name: str | None,
+    cwd: str,
+) -> None:
+    """Execute `input_path` into `output_path`; raise NotebookFailed with the reason if the run fails.
+
+    papermill saves the output notebook as cells run, so a failed run still
+    leaves the cells executed so far, the failing one with its traceback.
+    """
+    # Read the way papermill reads it (it fills in the metadata its helpers expect).
+    nb = load_notebook_node(input_path)
+    kernel = kernel_for(nb, kernel_name)
+    typed = coerce_parameters(parameters, declared_types(nb, kernel))
+    for name, value in typed.items():
+        log.info("Parameter %s: %s", name, type(value).__name__)
+    log.info("Running %s with kernel %s", os.path.basename(input_path), kernel)
+    try:
+        with _sigterm_interrupts():
+            papermill.execute_notebook(
+                input_path,
+                output_path,
+                parameters=typed,
+                kernel_name=kernel,
+                cwd=cwd,
+                log_output=True,
+                progress_bar=False,
+            )
+    except PapermillExecutionError as error:
+        log.error("The notebook failed:\n%s", nbconvert.filters.strip_ansi("\n".join(error.traceback)))
+        raise NotebookFailed(cell_error_message(error)) from error
+    except NoSuchKernel as error:
+        raise NotebookFailed(
+            f"No kernel named {kernel!r} in the job's environment ({error}); "
+            "pick an environment that provides it."
+        ) from error
+    except DeadKernelError as error:
+        raise NotebookFailed(
+            f"The kernel died while running the notebook, often from running out of memory: {error}"
+        ) from error
+    except Terminated as error:
+        log.error("Received SIGTERM: stopping the kernel")
+        raise NotebookFailed(TERMINATED_MESSAGE) from error
+
+
+def write_outputs(executed_path: str, targets: Mapping[str, str], cwd: str) -> dict[str, str]:
+    """Convert the executed notebook into each format of `targets` (format -> path).
+
+    `cwd` is the folder the notebook ran in, where exporters resolve relative
+    paths. Returns format -> reason for each format that could not be
+    written; one failing (unknown name, missing pandoc or TeX) does not keep
+    the others from being written.
+    """
+    nb = nbformat.read(executed_path, as_version=4)
+    failures: dict[str, str] = {}
+    for fmt, path in targets.items():
+        resources = {"metadata": {"name": os.path.splitext(os.path.basename(path))[0], "path": cwd}}
+        try:
+            exporter = nbconvert.get_exporter(fmt)()
+            body, _ = exporter.from_notebook_node(nb, resources=resources)
+            if isinstance(body, bytes):
+                with open(path, "wb") as out:
+                    out.write(body)
+            else:
+                with open(path, "w", encoding="utf-8") as out:
+                    out.write(body)
+        # Exporters fail in many ways (ValueError for an unknown name,
+        # PandocMissing, OSError for a missing xelatex, template errors);
+        # whichever it is, it is this format's failure only.
+        except Exception as error:
+            reason = f"{type(error).__name__}: {' '.join(str(error).split())}"
+            failures[fmt] = reason
+            log.error("Could not write the %s output: %s", fmt, reason)
+        else:
+            log.info("Wrote %s", path)
+    return failures

@@ -1,0 +1,174 @@
+"""One run of a notebook job, from its record to its outcome.
+
+record (created for a cron run) -> IN_PROGRESS -> papermill -> outputs and
+log in the staging folder -> COMPLETED / FAILED -> notifiers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from jupyter_scheduler.models import Status
+from jupyter_scheduler.utils import get_utc_timestamp
+
+from ..spec import RunSpec
+from .events import Event, Notifier, build_event, notify
+from .execute import NotebookFailed, run_notebook, write_outputs
+from .records import (
+    STOPPED_BY_USER,
+    JobSnapshot,
+    JobStore,
+    JobVanished,
+    job_id_for,
+    resolve_db_url,
+)
+from .runlog import run_log
+from .staging import JobFiles, stage_input
+
+log = logging.getLogger(__name__)
+
+_USER_STOP = (Status.STOPPING, Status.STOPPED)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    job_id: str
+    status: Status
+    status_message: str | None
+    # What the notifiers received; None when the record was gone at the end.
+    event: Event | None
+
+    @property
+    def exit_code(self) -> int:
+        # Non-zero for anything but success, so Argo's workflow phase says
+        # the same as the record and the exit handler runs.
+        return 0 if self.status is Status.COMPLETED else 1
+
+
+def _starting(row: JobSnapshot) -> Mapping[str, Any] | None:
+    if row.status is Status.STOPPING:
+        return None
+    # A retried run starts afresh: the previous attempt's end and message no longer apply.
+    return {
+        "status": Status.IN_PROGRESS.value,
+        "start_time": get_utc_timestamp(),
+        "end_time": None,
+        "status_message": None,
+    }
+
+
+def finishing(status: Status, message: str | None) -> Callable[[JobSnapshot], Mapping[str, Any]]:
+    """The final record's changes, unless the user stopped the run meanwhile: then STOPPED."""
+
+    def decide(row: JobSnapshot) -> Mapping[str, Any]:
+        if row.status in _USER_STOP:
+            return {
+                "status": Status.STOPPED.value,
+                "status_message": row.status_message or STOPPED_BY_USER,
+                "end_time": row.end_time or get_utc_timestamp(),
+            }
+        return {"status": status.value, "status_message": message, "end_time": get_utc_timestamp()}
+
+    return decide
+
+
+def _outcome(failure: str | None, output_failures: Mapping[str, str]) -> tuple[Status, str | None]:
+    reasons = [failure] if failure else []
+    if output_failures and not failure:
+        reasons.append("The notebook ran, but not every output could be written")
+    reasons += [f"output {fmt!r} not written: {reason}" for fmt, reason in output_failures.items()]
+    if not reasons:
+        return Status.COMPLETED, None
+    return Status.FAILED, "; ".join(reasons)
+
+
+def execute_job(spec: RunSpec, files: JobFiles) -> tuple[Status, str | None]:
+    """Run the staged notebook and write every requested output; COMPLETED or FAILED with why.
+
+    Outputs are written whether or not the notebook failed: the partly
+    executed notebook shows where and why.
+    """
+    failure: str | None = None
+    with tempfile.TemporaryDirectory(prefix="argo-scheduler-") as scratch:
+        # papermill writes the executed notebook straight to the ipynb output;
+        # without one, it goes to a scratch file that the other formats read.
+        executed = files.outputs.get("ipynb") or os.path.join(scratch, os.path.basename(files.input))
+        try:
+            stage_input(spec.input_path, files)
+            run_notebook(files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder)
+        except NotebookFailed as error:
+            failure = str(error)
+        # Anything else (an unreadable notebook, a full disk, a papermill
+        # bug) is still this run's failure and must reach the record.
+        except Exception as error:
+            log.exception("The run failed")
+            failure = f"{type(error).__name__}: {error}"
+        if failure:
+            log.error("Run failed: %s", failure)
+        others = {fmt: path for fmt, path in files.outputs.items() if fmt != "ipynb"}
+        if os.path.exists(executed):
+            output_failures = write_outputs(executed, others, cwd=files.folder)
+        else:
+            log.error("No executed notebook: no output was written")
+            output_failures = {}
+    return _outcome(failure, output_failures)
+
+
+def run_job(
+    spec: RunSpec,
+    *,
+    workflow_name: str,
+    workflow_uid: str,
+    db_url: str | None = None,
+    notifiers: Sequence[Notifier] = (),
+) -> RunResult:
+    """Run one job the way its pod does, and record it; the caller decides what to exit with.
+
+    `db_url` overrides the spec's and the environment's. Raises
+    DatabaseNotConfigured without a database, and sqlalchemy's errors when
+    the database cannot be reached: then nothing could be recorded.
+    """
+    job_id = job_id_for(spec, workflow_uid)
+    with JobStore(resolve_db_url(spec, db_url)) as store:
+        store.ensure_schema()
+        record, created = store.ensure_job(spec, job_id)
+        if created:
+            log.info("Created the record of job %s (job definition %s)", job_id, spec.job_definition_id or "none")
+        files = JobFiles.of(
+            spec.staging_path, job_id, record.input_filename, record.create_time, record.output_formats
+        )
+        try:
+            os.makedirs(files.folder, exist_ok=True)
+        except OSError:
+            # Staging the input fails on the same error below, inside the
+            # run, where it becomes the job's status message.
+            pass
+        with run_log(files.log):
+            log.info("Job %s: workflow %s (uid %s)", job_id, workflow_name, workflow_uid)
+            started = store.update(job_id, _starting)
+            if started is None:
+                raise JobVanished(f"The record of job {job_id} was deleted before the run started")
+            if started.status is Status.STOPPING:
+                log.info("The job was stopped before it started: not running it")
+                status, message = Status.STOPPED, None
+            else:
+                status, message = execute_job(spec, files)
+            final = store.update(job_id, finishing(status, message))
+            if final is None:
+                log.warning("The record of job %s was deleted during the run (%s)", job_id, status.value)
+                return RunResult(job_id, status, message, None)
+            log.info("Job %s: %s %s", job_id, final.status.value, final.status_message or "")
+    event = build_event(
+        source="pod",
+        record=final,
+        files=files,
+        spec=spec,
+        workflow_name=workflow_name,
+        workflow_uid=workflow_uid,
+    )
+    notify(notifiers, event)
+    return RunResult(job_id, final.status, final.status_message, event)

@@ -1,0 +1,98 @@
+"""Regenerate the notebook fixtures in this folder: `python tests/notebooks/build.py`.
+
+The .ipynb files are committed so tests (and other suites) read them as
+plain files; this script is how they were made, so a change to one is a
+change here first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+PYTHON3 = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "language_info": {"name": "python"},
+}
+
+
+def parameters_cell(source: str) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"tags": ["parameters"]})
+
+
+def typed_parameters() -> nbformat.NotebookNode:
+    # Prints one JSON line describing what each parameter arrived as, then
+    # asserts the declared types, so a run fails if coercion goes wrong.
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            parameters_cell('n = 1\nrate = 0.1\nflag = False\nlabel = "default"'),
+            new_code_cell(
+                "import json\n"
+                "seen = {name: [type(globals()[name]).__name__, globals()[name]]\n"
+                '        for name in ("n", "rate", "flag", "label", "extra") if name in globals()}\n'
+                'print("PARAMETERS " + json.dumps(seen, sort_keys=True))'
+            ),
+            new_code_cell(
+                "assert type(n) is int, type(n)\n"
+                "assert type(rate) is float, type(rate)\n"
+                "assert type(flag) is bool, type(flag)\n"
+                "assert type(label) is str, type(label)"
+            ),
+            new_code_cell("n * rate"),
+        ],
+    )
+
+
+def divide_by_zero() -> nbformat.NotebookNode:
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            new_code_cell('print("before the failure")'),
+            new_code_cell("1 / 0"),
+            new_code_cell('print("never printed")'),
+        ],
+    )
+
+
+def no_kernelspec() -> nbformat.NotebookNode:
+    return new_notebook(metadata={}, cells=[new_code_cell('print("hello")')])
+
+
+def sleep() -> nbformat.NotebookNode:
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            new_markdown_cell("Sleeps for `seconds`: a run that is still going when a test stops it."),
+            parameters_cell("seconds = 60"),
+            new_code_cell('print("sleeping", flush=True)'),
+            new_code_cell("import time\ntime.sleep(seconds)"),
+            new_code_cell('print("woke up")'),
+        ],
+    )
+
+
+FIXTURES = {
+    "parameters.ipynb": typed_parameters,
+    "divide_by_zero.ipynb": divide_by_zero,
+    "no_kernelspec.ipynb": no_kernelspec,
+    "sleep.ipynb": sleep,
+}
+
+
+def main() -> None:
+    for filename, build in FIXTURES.items():
+        nb = build()
+        # Stable cell ids, so regenerating an unchanged fixture changes no file.
+        for index, cell in enumerate(nb.cells):
+            cell.id = f"{filename.removesuffix('.ipynb').replace('_', '-')}-{index}"
+        nbformat.validate(nb)
+        nbformat.write(nb, HERE / filename)
+
+
+if __name__ == "__main__":
+    main()
