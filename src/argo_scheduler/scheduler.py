@@ -58,7 +58,10 @@ class ArgoScheduler(Scheduler):
         config=True,
         help="""Task runner of jupyter-scheduler. Default: None — schedules are
         fired by Argo's CronWorkflows, not by the Jupyter server, so they run
-        while the server is stopped. Leave it unset.""",
+        while the server is stopped. Leave it unset:
+
+            c.ArgoScheduler.task_runner_class = None
+        """,
     )
 
     engine = CaselessStrEnum(

@@ -55,6 +55,8 @@ TERMINATE = {"displayName": "report-3f2a", "message": "Stopped with strategy 'Te
         ("{{workflow.failures}}", []),
         ("not json at all", ["not json at all"]),
         ('["a plain string"]', ["a plain string"]),
+        (json.dumps(json.dumps([OOM])), [OOM["message"]]),
+        (json.dumps("null"), []),
     ],
     ids=[
         "list",
@@ -67,6 +69,8 @@ TERMINATE = {"displayName": "report-3f2a", "message": "Stopped with strategy 'Te
         "unsubstituted",
         "not-json",
         "list-of-strings",
+        "argo-v4-quoted",
+        "argo-v4-quoted-null",
     ],
 )
 def test_argos_failures_are_read_tolerantly(text, messages):

@@ -76,6 +76,10 @@ def parse_failures(text: str | None) -> list[NodeFailure]:
         return []
     try:
         data = json.loads(text)
+        # Argo v4 stores workflow.failures as a quoted JSON string and its
+        # substitution keeps the quotes: the pod gets JSON inside JSON.
+        if isinstance(data, str):
+            data = json.loads(data) if data.strip() else None
     except ValueError:
         return [NodeFailure(name="", message=text)]
     if data is None:

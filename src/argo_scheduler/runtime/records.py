@@ -20,11 +20,12 @@ from typing import Any, Callable, Mapping, TypeVar
 from jupyter_scheduler.models import Status
 from jupyter_scheduler.orm import Job, create_tables
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine
 from ..spec import DB_URL_ENV, RunSpec
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class JobStore:
         self,
         db_url: str,
         *,
-        busy_timeout: float = 30.0,
+        busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS,
         retry_for: float = 120.0,
         max_delay: float = 2.0,
     ) -> None:
@@ -139,10 +140,9 @@ class JobStore:
             raise DatabaseNotConfigured("The database URL is not a URL sqlalchemy can parse") from None
         # Safe to show in logs and messages: a PostgreSQL URL may carry a password.
         self.display_url = url.render_as_string(hide_password=True)
-        connect_args = {"timeout": busy_timeout} if url.get_backend_name() == "sqlite" else {}
         self._db_url = db_url
         try:
-            self._engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+            self._engine = make_engine(url, busy_timeout)
         except ImportError as error:
             raise DatabaseNotConfigured(
                 f"The job's image has no driver for {url.get_backend_name()} databases ({error})"
