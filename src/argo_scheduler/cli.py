@@ -235,11 +235,11 @@ def cmd_run(args) -> int:
     try:
         while True:
             job = _get_job(scheduler, job_id)
+            if job.status in (Status.COMPLETED, Status.FAILED, Status.STOPPED):
+                break
             if job.status != last and not args.json:
                 print(f"job {job_id}: {job.status}", file=sys.stderr)
                 last = job.status
-            if job.status in (Status.COMPLETED, Status.FAILED, Status.STOPPED):
-                break
             time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         print(f"\nstill running; follow it with: argo-scheduler status {job_id}", file=sys.stderr)
