@@ -13,30 +13,38 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
+import uuid
 from typing import Iterable
 
 from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
 from jupyter_scheduler.models import (
     CountJobsQuery,
     CreateJob,
+    CreateJobDefinition,
     DescribeJob,
+    DescribeJobDefinition,
     ListJobsQuery,
     ListJobsResponse,
     Status,
+    UpdateJobDefinition,
 )
-from jupyter_scheduler.orm import Job
+from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
 from traitlets import CaselessStrEnum, Instance, Integer, Unicode, default
 from traitlets import Type as TType
 
 from .db import session_factory
-from .engines.base import ERROR, FAILED, SUCCEEDED, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
 from .environments import output_formats_mapping
+from .reconcile import RECONCILED_STATUSES, record_updates, unrecorded_run_status
 
-# Records the engine may still change; everything else is final.
-ACTIVE_STATUSES = (Status.CREATED, Status.QUEUED, Status.IN_PROGRESS, Status.STOPPING)
+# Argo labels every workflow its cron controller starts with this.
+CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
+# Output files as jupyter-scheduler names them: <stem>-<local time>.<format>.
+_OUTPUT_TIME = r"-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(AM|PM)\."
 
 
 def _env_default(*names: str, fallback: str = "") -> str:
@@ -264,12 +272,37 @@ class ArgoScheduler(Scheduler):
                 "kernel, save it, and submit the job again"
             )
 
+
+    def validate_input(self, model, input_path: str | None) -> None:
+        """What a user can get wrong before anything is created, for jobs and definitions."""
+        if input_path is not None and not os.path.isfile(input_path):
+            raise InputUriError(model.input_uri)
+        self.validate_job(model, input_path)
+
+    # ---- ownership ------------------------------------------------------
+
+    def owner_selector(self) -> str:
+        from .names import label_value
+        from .pod import MANAGED_BY
+        from .workflow import OWNER_LABEL
+
+        (key, value), = MANAGED_BY.items()
+        return f"{key}={value},{OWNER_LABEL}={label_value(self.owner)}"
+
+    def owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
+        """This owner's workflows, in one engine call (one per page on Argo)."""
+        selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
+        try:
+            return self.get_engine().status(label_selector=selector)
+        except EngineError as e:
+            raise SchedulerError(str(e)) from e
+
     # ---- jobs -----------------------------------------------------------
 
     def create_job(self, model: CreateJob) -> str:
         if not model.job_definition_id and not self.file_exists(model.input_uri):
             raise InputUriError(model.input_uri)
-        self.validate_job(model, os.path.join(self.root_dir, model.input_uri))
+        self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
 
         with self.db_session() as session:
             if model.idempotency_token and (
@@ -287,40 +320,66 @@ class ArgoScheduler(Scheduler):
             described = DescribeJob.from_orm(job)
 
         try:
-            staging_paths = self.get_staging_paths(described)
-            os.makedirs(os.path.dirname(staging_paths["input"]), exist_ok=True)
-            self.copy_input_file(model.input_uri, staging_paths["input"])
+            staging_input = os.path.join(self.staging_path, job_id, described.input_filename)
+            os.makedirs(os.path.dirname(staging_input), exist_ok=True)
+            self.copy_input_file(model.input_uri, staging_input)
             manifest = self.render_job(described)
             state = self.get_engine().submit(manifest)
         except Exception as e:
             # Nothing half-made: no record without a workflow.
-            self._forget_job(job_id, described)
+            self._forget(job_id)
             if isinstance(e, (SchedulerError, InputUriError)):
                 raise
             raise SchedulerError(f"could not start the job: {e}") from e
 
         with self.db_session() as session:
             session.query(Job).filter(Job.job_id == job_id, Job.status == Status.CREATED).update(
-                {"status": Status.IN_PROGRESS}
+                {"status": Status.IN_PROGRESS, "start_time": get_utc_timestamp()}
             )
             session.commit()
         self.log.info("argo_scheduler: job %s submitted as workflow %s", job_id, state.name)
         return job_id
 
-    def _forget_job(self, job_id: str, described: DescribeJob) -> None:
-        staging_dir = os.path.join(self.staging_path, job_id)
-        shutil.rmtree(staging_dir, ignore_errors=True)
+    def _forget(self, record_id: str, table=Job) -> None:
+        shutil.rmtree(os.path.join(self.staging_path, record_id), ignore_errors=True)
+        key = Job.job_id if table is Job else JobDefinition.job_definition_id
         with self.db_session() as session:
-            session.query(Job).filter(Job.job_id == job_id).delete()
+            session.query(table).filter(key == record_id).delete()
             session.commit()
 
-    def workflow_name(self, job: DescribeJob) -> str:
+    def index_by_job_id(self, states: dict[str, WorkflowState]) -> dict[str, WorkflowState]:
+        """Workflows by the job they run: a one-off job's by label, a cron run's by uid.
+
+        A cron run's record is created by its pod with the workflow's uid as
+        job id, so the uid is its only link to its record.
+        """
+        from .workflow import JOB_ID_LABEL
+
+        index = {}
+        for state in states.values():
+            job_id = state.labels.get(JOB_ID_LABEL) or (state.uid if state.labels.get(CRON_WORKFLOW_LABEL) else None)
+            if job_id:
+                index[job_id] = state
+        return index
+
+    def _find_workflow(self, job: DescribeJob) -> WorkflowState | None:
+        """The job's workflow among this owner's; another user's is refused, not returned."""
         from .workflow import job_workflow_name
 
-        return job_workflow_name(job.input_filename, job.job_id)
+        state = self.index_by_job_id(self.owned_states()).get(job.job_id)
+        if state is not None:
+            return state
+        name = job_workflow_name(job.input_filename, job.job_id)
+        try:
+            elsewhere = self.get_engine().status(names=[name]).get(name)
+        except EngineError as e:
+            raise SchedulerError(str(e)) from e
+        if elsewhere is not None:
+            raise SchedulerError(f"workflow {name} belongs to another user; {self.owner} cannot change it")
+        return None
 
     def get_job(self, job_id: str, job_files: bool | None = True) -> DescribeJob:
-        self.reconcile_jobs([job_id])
+        self.reconcile_jobs()
         return super().get_job(job_id, job_files)
 
     def list_jobs(self, query: ListJobsQuery) -> ListJobsResponse:
@@ -337,76 +396,275 @@ class ArgoScheduler(Scheduler):
             if Status(record.status) not in (Status.IN_PROGRESS, Status.QUEUED, Status.CREATED):
                 return
             described = DescribeJob.from_orm(record)
-            record.status = Status.STOPPING
+        state = self._find_workflow(described)
+        if state is None:
+            self.reconcile_jobs()
+            return
+        with self.db_session() as session:
+            session.query(Job).filter(Job.job_id == job_id).update({"status": Status.STOPPING})
             session.commit()
         try:
             # Argo's stop: the exit handler still runs and records STOPPED.
-            self.get_engine().stop(self.workflow_name(described))
+            self.get_engine().stop(state.name)
+        except WorkflowNotFound:
+            pass
         except EngineError as e:
+            with self.db_session() as session:
+                session.query(Job).filter(Job.job_id == job_id).update({"status": described.status})
+                session.commit()
             raise SchedulerError(f"could not stop job {job_id}: {e}") from e
-        self.reconcile_jobs([job_id])
+        self.reconcile_jobs()
 
     def delete_job(self, job_id: str) -> None:
         with self.db_session() as session:
             record = session.query(Job).filter(Job.job_id == job_id).one()
             described = DescribeJob.from_orm(record)
-        if described.status in ACTIVE_STATUSES:
-            self.stop_job(job_id)
-        try:
-            self.get_engine().delete(self.workflow_name(described))
-        except WorkflowNotFound:
-            pass  # already gone: deleting the record is all that is left
-        except EngineError as e:
-            # Keep the record: without it the workflow would be an orphan.
-            raise SchedulerError(f"could not delete job {job_id}: {e}") from e
+        state = self._find_workflow(described)
+        if state is not None:
+            try:
+                self.get_engine().delete(state.name)
+            except WorkflowNotFound:
+                pass  # already gone: deleting the record is all that is left
+            except EngineError as e:
+                # Keep the record: without it the workflow would be an orphan.
+                raise SchedulerError(f"could not delete job {job_id}: {e}") from e
         # This job's own staging folder only: never another run's outputs.
-        shutil.rmtree(os.path.join(self.staging_path, job_id), ignore_errors=True)
+        self._forget(job_id)
+
+    # ---- job definitions ------------------------------------------------
+
+    def cron_name(self, definition: DescribeJobDefinition) -> str:
+        from .names import object_name
+        from .workflow import CRON_NAME_MAX
+
+        return object_name(
+            os.path.splitext(definition.input_filename)[0], definition.job_definition_id, CRON_NAME_MAX
+        )
+
+    def render_definition(self, definition: DescribeJobDefinition) -> dict:
+        from .workflow import BuildError, build_cron_workflow, to_manifest
+
+        try:
+            return to_manifest(build_cron_workflow(definition, self.build_context(self.kernel_for(definition))))
+        except BuildError as e:
+            raise SchedulerError(str(e)) from e
+
+    def create_job_definition(self, model: CreateJobDefinition) -> str:
+        if not self.file_exists(model.input_uri):
+            raise InputUriError(model.input_uri)
+        self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
+        now = get_utc_timestamp()
+        fields = model.dict(exclude_none=True, exclude={"input_uri", "output_formats"})
+        definition = DescribeJobDefinition(
+            job_definition_id=str(uuid.uuid4()),
+            output_formats=list(model.output_formats or []),
+            create_time=now,
+            update_time=now,
+            active=True,
+            **fields,
+        )
+        # Rendered before anything is stored: a bad cron string stops here.
+        manifest = self.render_definition(definition) if definition.schedule else None
+
         with self.db_session() as session:
-            session.query(Job).filter(Job.job_id == job_id).delete()
+            session.add(JobDefinition(**definition.dict(exclude={"packaged_files"}, exclude_none=True)))
             session.commit()
+        definition_id = definition.job_definition_id
+        try:
+            staging_input = os.path.join(self.staging_path, definition_id, definition.input_filename)
+            os.makedirs(os.path.dirname(staging_input), exist_ok=True)
+            self.copy_input_file(model.input_uri, staging_input)
+            if manifest is not None:
+                self.get_engine().create_cron(manifest)
+        except Exception as e:
+            self._forget(definition_id, JobDefinition)
+            if isinstance(e, SchedulerError):
+                raise
+            raise SchedulerError(f"could not create the schedule: {e}") from e
+        self.log.info("argo_scheduler: job definition %s scheduled as %s", definition_id, self.cron_name(definition))
+        return definition_id
+
+    def update_job_definition(self, job_definition_id: str, model: UpdateJobDefinition) -> None:
+        with self.db_session() as session:
+            before = DescribeJobDefinition.from_orm(
+                session.query(JobDefinition).filter(JobDefinition.job_definition_id == job_definition_id).one()
+            )
+        updates = model.dict(exclude_none=True, exclude={"input_uri", "url"})
+        if model.input_uri:
+            input_path = os.path.join(self.root_dir, model.input_uri)
+            if not self.file_exists(model.input_uri):
+                raise InputUriError(model.input_uri)
+            updates["input_filename"] = os.path.basename(model.input_uri)
+        after = before.copy(update=updates)
+        if model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates:
+            self.validate_input(after, input_path if model.input_uri else None)
+        changed = {k for k, v in updates.items() if getattr(before, k) != v}
+        if not changed:
+            return
+        manifest = self.render_definition(after) if after.schedule else None
+
+        if model.input_uri:
+            staging_input = os.path.join(self.staging_path, job_definition_id, after.input_filename)
+            self.copy_input_file(model.input_uri, staging_input)
+        self._store_definition(job_definition_id, updates)
+        try:
+            self._apply_schedule(before, after, manifest, only_pause=changed == {"active"})
+        except EngineError as e:
+            # The record must keep saying what Argo has.
+            self._store_definition(job_definition_id, {k: getattr(before, k) for k in updates})
+            raise SchedulerError(f"could not update the schedule: {e}") from e
+
+    def _store_definition(self, job_definition_id: str, values: dict) -> None:
+        with self.db_session() as session:
+            session.query(JobDefinition).filter(JobDefinition.job_definition_id == job_definition_id).update(
+                {**values, "update_time": get_utc_timestamp()}
+            )
+            session.commit()
+
+    def _apply_schedule(self, before, after, manifest: dict | None, only_pause: bool) -> None:
+        engine = self.get_engine()
+        name = self.cron_name(before)
+        if not before.schedule:
+            if manifest is not None:
+                engine.create_cron(manifest)
+            return
+        if manifest is None:
+            engine.delete_cron(name)
+            return
+        if only_pause:
+            if before.active != after.active:
+                (engine.resume_cron if after.active else engine.suspend_cron)(name)
+            return
+        # Edited in place; `suspend` comes from the record, so a paused
+        # definition stays paused however it is edited.
+        engine.update_cron(manifest)
+
+    def delete_job_definition(self, job_definition_id: str) -> None:
+        from .workflow import DEFINITION_ID_LABEL
+
+        definition = self.get_job_definition(job_definition_id)
+        engine = self.get_engine()
+        if definition.schedule:
+            try:
+                engine.delete_cron(self.cron_name(definition))
+            except WorkflowNotFound:
+                pass
+            except EngineError as e:
+                raise SchedulerError(f"could not delete the schedule: {e}") from e
+        for state in self.owned_states(f"{DEFINITION_ID_LABEL}={job_definition_id}").values():
+            try:
+                engine.delete(state.name)
+            except WorkflowNotFound:
+                pass
+            except EngineError as e:
+                raise SchedulerError(f"could not delete run {state.name}: {e}") from e
+        with self.db_session() as session:
+            job_ids = [
+                job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_definition_id == job_definition_id)
+            ]
+        for job_id in job_ids:
+            self._forget(job_id)
+        self._forget(job_definition_id, JobDefinition)
 
     # ---- the engine is the truth ------------------------------------------
 
-    def reconcile_jobs(self, job_ids: Iterable[str] | None = None) -> None:
-        """Bring unfinished records in line with their workflows, in one engine call."""
+    def reconcile_jobs(self) -> None:
+        """Bring records in line with this owner's workflows, in one engine call.
+
+        Records still running are settled when their workflow is over; cron
+        runs whose pod never wrote a record get one.
+        """
+        from .workflow import DEFINITION_ID_LABEL
+
         with self.db_session() as session:
-            query = session.query(Job).filter(Job.status.in_([s.value for s in ACTIVE_STATUSES]))
-            if job_ids is not None:
-                query = query.filter(Job.job_id.in_(list(job_ids)))
-            pending = {self.workflow_name(DescribeJob.from_orm(j)): j.job_id for j in query.all()}
-        if not pending:
-            return
+            pending = [
+                DescribeJob.from_orm(j)
+                for j in session.query(Job).filter(Job.status.in_([s.value for s in RECONCILED_STATUSES]))
+            ]
+            known_ids = {job_id for (job_id,) in session.query(Job.job_id)}
         try:
-            states = self.get_engine().status(names=list(pending))
+            states = self.get_engine().status(label_selector=self.owner_selector())
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
-        for name, job_id in pending.items():
-            self._apply_state(job_id, states.get(name))
+        by_job_id = self.index_by_job_id(states)
+        now = get_utc_timestamp()
+        for job in pending:
+            updates = record_updates(job.status, by_job_id.get(job.job_id), now)
+            if updates:
+                self._settle(job.job_id, updates)
+        for job_id, state in by_job_id.items():
+            definition_id = state.labels.get(DEFINITION_ID_LABEL)
+            if job_id not in known_ids and definition_id and state.labels.get(CRON_WORKFLOW_LABEL):
+                self._record_unrecorded_run(job_id, definition_id, state)
 
-    def _apply_state(self, job_id: str, state: WorkflowState | None) -> None:
-        if state is not None and not state.done:
+    def _settle(self, job_id: str, updates: dict) -> None:
+        with self.db_session() as session:
+            # Only records still unfinished: the pod may have just written its own.
+            session.query(Job).filter(
+                Job.job_id == job_id, Job.status.in_([s.value for s in RECONCILED_STATUSES])
+            ).update(updates, synchronize_session=False)
+            session.commit()
+
+    def _record_unrecorded_run(self, job_id: str, definition_id: str, state: WorkflowState) -> None:
+        status = unrecorded_run_status(state)
+        if status is None:
             return
         with self.db_session() as session:
-            record = session.query(Job).filter(Job.job_id == job_id).one_or_none()
-            if record is None or Status(record.status) not in ACTIVE_STATUSES:
-                return  # the pod or the exit handler recorded the outcome itself
-            updates = {"end_time": record.end_time or get_utc_timestamp()}
-            if Status(record.status) == Status.STOPPING:
-                updates.update(status=Status.STOPPED, status_message=record.status_message or "Stopped by user")
-            elif state is None:
-                updates.update(
-                    status=Status.FAILED,
-                    status_message="The job's workflow no longer exists; it was deleted outside JupyterLab",
+            definition = (
+                session.query(JobDefinition).filter(JobDefinition.job_definition_id == definition_id).one_or_none()
+            )
+            if definition is None or session.query(Job).filter(Job.job_id == job_id).count():
+                return
+            updates = record_updates(Status.IN_PROGRESS, state, get_utc_timestamp())
+            described = DescribeJobDefinition.from_orm(definition)
+            session.add(
+                Job(
+                    job_id=job_id,
+                    job_definition_id=definition_id,
+                    name=described.name,
+                    input_filename=described.input_filename,
+                    runtime_environment_name=described.runtime_environment_name,
+                    runtime_environment_parameters=described.runtime_environment_parameters,
+                    output_formats=list(described.output_formats or []),
+                    parameters=described.parameters,
+                    compute_type=described.compute_type,
+                    create_time=state.started_at or updates["end_time"],
+                    start_time=state.started_at,
+                    **updates,
                 )
-            elif state.phase == SUCCEEDED:
-                # Argo says it ran, but the pod never wrote its record.
-                updates.update(
-                    status=Status.COMPLETED,
-                    status_message="The run succeeded but could not record its outcome; "
-                    "outputs may be missing (is the database reachable from the job's pod?)",
-                )
-            elif state.phase in (FAILED, ERROR):
-                updates.update(status=Status.FAILED, status_message=(state.message or f"Workflow {state.phase}")[:1024])
-            session.query(Job).filter(Job.job_id == job_id).update(updates)
+            )
             session.commit()
+
+    # ---- outputs --------------------------------------------------------
+
+    def staged_outputs(self, model: DescribeJob) -> dict[str, str]:
+        """The job's output files as they are in its staging folder, by format.
+
+        Listing beats recomputing the names: the pod may name files in
+        another time zone than this server's.
+        """
+        folder = os.path.join(self.staging_path, model.job_id)
+        try:
+            listing = sorted(os.listdir(folder))
+        except FileNotFoundError:
+            return {}
+        stem = re.escape(os.path.splitext(model.input_filename)[0])
+        found = {}
+        for fmt in model.output_formats or []:
+            pattern = re.compile(stem + _OUTPUT_TIME + re.escape(fmt) + "$")
+            matches = [name for name in listing if pattern.match(name)]
+            if matches:
+                found[fmt] = os.path.join(folder, matches[-1])
+        return found
+
+    def get_staging_paths(self, model):
+        paths = super().get_staging_paths(model)
+        if isinstance(model, DescribeJob):
+            paths.update(self.staged_outputs(model))
+        return paths
+
+    def get_job_filenames(self, model: DescribeJob) -> dict:
+        names = super().get_job_filenames(model)
+        names.update({fmt: os.path.basename(path) for fmt, path in self.staged_outputs(model).items()})
+        return names
