@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     stop = sub.add_parser("stop", parents=[common], help="stop a running job")
     stop.add_argument("job_id")
     stop.set_defaults(func=cmd_stop)
+
+    agent = sub.add_parser("agent", help="fire job definitions on schedule with the local engine")
+    agent.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
+    agent.add_argument("--state-dir", help="the local engine's state directory (default: from config)")
+    agent.add_argument("--once", action="store_true", help="fire what is due now, then exit")
+    agent.set_defaults(func=cmd_agent)
     return parser
 
 
@@ -303,6 +309,12 @@ def cmd_stop(args) -> int:
         job = _get_job(scheduler, args.job_id)
     _report(scheduler, job, as_json=False)
     return 0 if job.status in (Status.STOPPED, Status.COMPLETED, Status.FAILED) else EXIT_FAILED
+
+
+def cmd_agent(args) -> int:
+    from .engines.local_agent import run_agent
+
+    return run_agent(args.state_dir, once=args.once, config_file=args.config)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ Semantics, matching Argo where Argo has an answer:
   (like deleting a Workflow deletes its pods), then its directory is
   removed. It waits for the runner to be gone before removing anything.
 - stop() and delete() of an unknown name raise EngineError (Argo: 404).
+- CronWorkflows are checked (local_cron) and stored under `crons/`; the
+  agent (local_agent, started by ensure_agent()) fires them through submit().
+  Scheduled times before a cron's creation, last update or last resume
+  never fire.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from typing import Any, Iterable
 
 from traitlets import Float, Unicode, default
 
-from . import local_manifest, selectors
+from . import local_cron, local_manifest, selectors
 from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .local_rundir import (
     RUNS_DIR,
@@ -342,6 +346,109 @@ class LocalEngine(Engine):
             identity = node.get("process")
             if identity and is_alive(identity):
                 terminate_group(int(identity["pid"]), grace)
+
+    # -- CronWorkflows (fired by local_agent) ---------------------------------
+
+    @property
+    def crons_dir(self) -> Path:
+        return Path(self.state_dir) / local_cron.CRONS_DIR
+
+    def _cron_dir(self, name: str) -> local_cron.CronDir:
+        """The directory of an existing cron, or WorkflowNotFound."""
+        if local_cron.is_cron_name(name):
+            cron_dir = local_cron.CronDir(self.crons_dir / name)
+            if cron_dir.manifest.exists():
+                return cron_dir
+        raise WorkflowNotFound(f"cronworkflow {name!r} not found in the local engine's {self.crons_dir}")
+
+    def create_cron(self, manifest: dict) -> None:
+        now = datetime.now(timezone.utc)
+        plan = local_cron.parse(manifest, now)
+        self.crons_dir.mkdir(parents=True, exist_ok=True)
+        cron_dir = local_cron.CronDir(self.crons_dir / plan.name)
+        try:
+            cron_dir.path.mkdir()
+        except FileExistsError:
+            raise EngineError(
+                f"cronworkflow {plan.name!r} already exists in the local engine; update it or delete it first"
+            ) from None
+        try:
+            write_json(cron_dir.cron, {
+                "name": plan.name,
+                "uid": str(uuid.uuid4()),
+                "namespace": plan.namespace or DEFAULT_NAMESPACE,
+                "creationTimestamp": local_cron.rfc3339(now),
+                "countFrom": now.timestamp(),
+            })
+            write_json(cron_dir.state, {"lastScheduledTime": None, "handledThrough": None})
+            # Written last: a cron exists once its manifest does.
+            write_json(cron_dir.manifest, copy.deepcopy(dict(manifest)))
+        except BaseException:
+            shutil.rmtree(cron_dir.path, ignore_errors=True)
+            raise
+        self.log.info("local engine: created cronworkflow %s", plan.name)
+
+    def update_cron(self, manifest: dict) -> None:
+        now = datetime.now(timezone.utc)
+        plan = local_cron.parse(manifest, now)
+        cron_dir = self._cron_dir(plan.name)
+        # countFrom first: an agent reading in between sees the old manifest, not a back-firing new one.
+        self._count_from(cron_dir, now)
+        write_json(cron_dir.manifest, copy.deepcopy(dict(manifest)))
+
+    def suspend_cron(self, name: str) -> None:
+        self._set_suspend(self._cron_dir(name), True)
+
+    def resume_cron(self, name: str) -> None:
+        cron_dir = self._cron_dir(name)
+        # A paused definition does not catch up on the times it slept through
+        # (and countFrom goes first, as in update_cron).
+        self._count_from(cron_dir, datetime.now(timezone.utc))
+        self._set_suspend(cron_dir, False)
+
+    def _set_suspend(self, cron_dir: local_cron.CronDir, suspend: bool) -> None:
+        manifest = read_json(cron_dir.manifest)
+        if manifest is None:
+            raise WorkflowNotFound(f"cronworkflow {cron_dir.name!r} not found in the local engine")
+        manifest["spec"]["suspend"] = suspend
+        write_json(cron_dir.manifest, manifest)
+
+    def _count_from(self, cron_dir: local_cron.CronDir, now: datetime) -> None:
+        write_json(cron_dir.cron, dict(read_json(cron_dir.cron) or {}, countFrom=now.timestamp()))
+
+    def delete_cron(self, name: str) -> None:
+        cron_dir = self._cron_dir(name)
+        # Renamed out of the way first, so that nothing can recreate the name
+        # half-deleted (the agent may be writing its state right now).
+        doomed = self.crons_dir / f".deleted-{name}-{uuid.uuid4().hex[:8]}"
+        try:
+            os.rename(cron_dir.path, doomed)
+        except FileNotFoundError:
+            raise WorkflowNotFound(f"cronworkflow {name!r} not found in the local engine") from None
+        shutil.rmtree(doomed, ignore_errors=True)
+        self.log.info("local engine: deleted cronworkflow %s (its runs stay)", name)
+
+    def crons(self) -> dict[str, dict[str, Any]]:
+        """Every CronWorkflow: suspend, schedules, timezone, concurrencyPolicy, lastScheduledTime, …"""
+        try:
+            names = sorted(p.name for p in self.crons_dir.iterdir() if local_cron.is_cron_name(p.name))
+        except FileNotFoundError:
+            return {}
+        result = {}
+        for name in names:
+            cron_dir = local_cron.CronDir(self.crons_dir / name)
+            manifest = read_json(cron_dir.manifest)
+            if manifest is not None:  # else being created or deleted
+                result[name] = local_cron.summary(
+                    manifest, read_json(cron_dir.cron) or {}, read_json(cron_dir.state) or {}
+                )
+        return result
+
+    def ensure_agent(self) -> bool:
+        """Start the agent that fires this engine's crons unless one runs; True if it started one."""
+        from .local_agent import ensure_agent
+
+        return ensure_agent(self.state_dir)
 
 
 __all__ = ["LocalEngine"]
