@@ -10,6 +10,7 @@ Idempotent: a second run reuses .venv and only installs what changed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -56,8 +57,24 @@ def demo() -> int:
     )
 
 
+PRISM = "@stoplight/prism-cli@5.14.2"  # runs on Node 20; 5.16 wants Node 24
+NODE_DIR = ROOT / ".ci" / "node"
+
+
+def ensure_prism() -> None:
+    """Prism checks every request of the Argo engine's tests against Argo's swagger (tests/argo)."""
+    if (NODE_DIR / "node_modules" / ".bin" / "prism").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm (Node 20 or later) is needed to install Prism for tests/argo")
+    if sh(npm, "install", "--no-audit", "--no-fund", "--prefix", NODE_DIR, PRISM) != 0:
+        sys.exit(f"could not install {PRISM} into {NODE_DIR}")
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv("test")
+    ensure_prism()
     code = sh(PY, "-m", "pytest", *pytest_args, cwd=ROOT)
     if code == 5:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)
