@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Real Jupyter servers for the REST tests (tests/server); pytest only takes
+# plugins from the top-level conftest.
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 ARGO_SPECS = ROOT.parent / "shared" / "argo"
 GOLDEN = Path(__file__).resolve().parent / "golden"

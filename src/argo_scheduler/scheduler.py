@@ -201,10 +201,9 @@ class ArgoScheduler(Scheduler):
 
                 self.engine_instance = LocalEngine(parent=self)
             else:
-                raise SchedulerError(
-                    f"the {self.engine!r} engine is not available in this version; "
-                    "set c.ArgoScheduler.engine = 'local'"
-                )
+                from .engines.argo import ArgoEngine
+
+                self.engine_instance = ArgoEngine(parent=self)
         return self.engine_instance
 
     def build_context(self, kernel_name: str | None = None):

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DONE = ("COMPLETED", "FAILED", "STOPPED")
 
