@@ -81,6 +81,7 @@ def wf() -> SimpleNamespace:
         failure_handler=failure_handler,
         WRITE_ARGV=WRITE_ARGV,
         wait_for=wait_for,
+        cron=cron,
     )
 
 
@@ -92,3 +93,47 @@ def engine(tmp_path):
     # run and whatever a dead runner left running.
     for name in engine.status():
         engine.delete(name)
+
+
+def cron(
+    name: str,
+    templates: list[dict],
+    schedules: list[str] | None = None,
+    entrypoint: str = "run",
+    workflow_labels: dict[str, str] | None = None,
+    **spec: Any,
+) -> dict:
+    """A CronWorkflow shaped as the builder renders one (workflowMetadata inside the workflowSpec)."""
+    labels = {"app.kubernetes.io/managed-by": "argo-scheduler", **(workflow_labels or {})}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "CronWorkflow",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "schedules": schedules or ["* * * * *"],
+            **spec,
+            "workflowSpec": {
+                "entrypoint": entrypoint,
+                "templates": templates,
+                "workflowMetadata": {"labels": labels, "annotations": {"argo-scheduler/notebook": "n.ipynb"}},
+            },
+        },
+    }
+
+
+@pytest.fixture
+def agent(engine):
+    """The agent's one pass, driven with an injected "now" — no process, no waiting for the clock."""
+    from argo_scheduler.engines.local_agent import LocalAgent
+
+    return LocalAgent(engine=engine)
+
+
+@pytest.fixture
+def agent_processes(engine):
+    """Stops whatever agent process a test started for the engine's state dir, and checks it is gone."""
+    from argo_scheduler.engines.local_agent import agent_running, stop_agent
+
+    yield engine.state_dir
+    stop_agent(engine.state_dir)
+    assert not agent_running(engine.state_dir), "an agent process was left behind"

@@ -52,8 +52,10 @@ LOG_FILE = "agent.log"
 EXIT_ALREADY_RUNNING = 1
 EXIT_USAGE = 2
 
-# Agents this process started: polled so that one which ended does not stay a zombie.
-_started: list[subprocess.Popen] = []
+# Agents this process started, by state dir: polled so that one which ended
+# does not stay a zombie, and so that a call right after a start, before the
+# new agent has taken its lock, does not start a second one.
+_started: dict[Path, subprocess.Popen] = {}
 
 
 class AgentLock:
@@ -255,7 +257,9 @@ class LocalAgent(LoggingConfigurable):
 
 
 def _reap() -> None:
-    _started[:] = [p for p in _started if p.poll() is None]
+    for state, proc in list(_started.items()):
+        if proc.poll() is not None:
+            del _started[state]
 
 
 def ensure_agent(state_dir: str | os.PathLike) -> bool:
@@ -266,7 +270,7 @@ def ensure_agent(state_dir: str | os.PathLike) -> bool:
     """
     _reap()
     state = Path(state_dir).expanduser().resolve()
-    if agent_running(state):
+    if state in _started or agent_running(state):
         return False
     state.mkdir(parents=True, exist_ok=True)
     with open(state / LOG_FILE, "ab") as log:
@@ -280,7 +284,7 @@ def ensure_agent(state_dir: str | os.PathLike) -> bool:
             start_new_session=True,
             close_fds=True,
         )
-    _started.append(proc)
+    _started[state] = proc
     return True
 
 
@@ -333,7 +337,13 @@ def run_agent(state_dir: str | None = None, once: bool = False, config_file: str
     engine = LocalEngine(config=config, log=log, **({"state_dir": state_dir} if state_dir else {}))
     agent = LocalAgent(config=config, log=log, engine=engine)
     lock = AgentLock(engine.state_dir)
-    if not lock.acquire():
+    # A few tries: agent_running() probes hold the lock for an instant, and
+    # an agent starting in that instant must not take the probe for an agent.
+    for _ in range(5):
+        if lock.acquire():
+            break
+        time.sleep(0.05)
+    else:
         holder = read_json(Path(engine.state_dir) / PID_FILE) or {}
         print(
             f"argo-scheduler agent: another agent (pid {holder.get('pid', 'unknown')}) already fires "

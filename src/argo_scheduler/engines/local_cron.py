@@ -224,13 +224,18 @@ def _count(value: Any, path: str, default: int | None) -> int | None:
     return value
 
 
+def expand(schedule: str) -> str:
+    """The five fields of a schedule, Argo's descriptors (@daily, …) included."""
+    return DESCRIPTORS.get(schedule.strip().lower(), schedule.strip())
+
+
 def check_schedule(schedule: Any, path: str) -> str:
     """`schedule` as croniter reads it (descriptors expanded), or EngineError."""
     from croniter import CroniterBadDateError, croniter
 
     if not isinstance(schedule, str) or not schedule.strip():
         raise _invalid(path, f"must be a cron schedule string, got {schedule!r}")
-    expression = DESCRIPTORS.get(schedule.strip().lower(), schedule.strip())
+    expression = expand(schedule)
     fields = expression.split()
     if (
         len(fields) != 5
@@ -430,7 +435,7 @@ def latest_due(schedules: tuple[str, ...] | list[str], tz_name: str, since: date
         return None
     tz = zoneinfo.ZoneInfo(tz_name)
     due = [
-        t for t in (_latest_match(check_schedule(s, "schedule"), tz, since, now) for s in schedules) if t
+        t for t in (_latest_match(expand(s), tz, since, now) for s in schedules) if t
     ]
     return max(due) if due else None
 
