@@ -191,6 +191,10 @@ class ArgoScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         # Sessions with a busy timeout: job pods write the same sqlite file.
         self._db_session = session_factory(self.db_url)
+        if self.engine == "local":
+            # Schedules on this machine fire from a detached agent; the server
+            # (re)starts it so a reboot or a killed agent heals itself.
+            self.get_engine().ensure_cron_controller()
 
     # ---- engine and manifests -------------------------------------------
 
@@ -475,6 +479,7 @@ class ArgoScheduler(Scheduler):
             self.copy_input_file(model.input_uri, staging_input)
             if manifest is not None:
                 self.get_engine().create_cron(manifest)
+                self.get_engine().ensure_cron_controller()
         except Exception as e:
             self._forget(definition_id, JobDefinition)
             if isinstance(e, SchedulerError):
@@ -508,6 +513,7 @@ class ArgoScheduler(Scheduler):
         self._store_definition(job_definition_id, updates)
         try:
             self._apply_schedule(before, after, manifest, only_pause=changed == {"active"})
+            self.get_engine().ensure_cron_controller()
         except EngineError as e:
             # The record must keep saying what Argo has.
             self._store_definition(job_definition_id, {k: getattr(before, k) for k in updates})

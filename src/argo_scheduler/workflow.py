@@ -7,7 +7,6 @@ receives, the local one included (see docs/manifest.md).
 from __future__ import annotations
 
 import os
-import zoneinfo
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -153,25 +152,22 @@ def definition_run_spec(definition: DescribeJobDefinition, context: BuildContext
 
 
 def validate_schedule(schedule: str) -> str:
-    from croniter import croniter
+    from .schedules import check_schedule
 
-    schedule = schedule.strip()
-    if not croniter.is_valid(schedule):
-        raise BuildError(
-            f"{schedule!r} is not a valid cron schedule; use five fields "
-            "'minute hour day-of-month month day-of-week', e.g. '0 6 * * 1-5'"
-        )
-    return schedule
+    try:
+        check_schedule(schedule)
+    except ValueError as e:
+        raise BuildError(str(e)) from None
+    return schedule.strip()
 
 
 def validate_timezone(timezone: str) -> str:
+    from .schedules import check_timezone
+
     try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BuildError(
-            f"{timezone!r} is not a known time zone; use an IANA name such as 'Europe/Paris'"
-        ) from None
-    return timezone
+        return check_timezone(timezone)
+    except ValueError as e:
+        raise BuildError(str(e)) from None
 
 
 def _common_spec_fields(model: DescribeJob | DescribeJobDefinition, context: BuildContext) -> dict:

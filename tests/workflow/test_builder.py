@@ -207,10 +207,13 @@ def test_cron_suspend_follows_active(active, suspend):
     [
         ({"schedule": "every day at six"}, "not a valid cron schedule"),
         ({"schedule": "61 * * * *"}, "not a valid cron schedule"),
+        ({"schedule": "0 0 6 * * *"}, "not a valid cron schedule"),
+        ({"schedule": "0 6 L * *"}, "not a valid cron schedule"),
+        ({"schedule": "0 0 31 2 *"}, "never fires"),
         ({"timezone": "Mars/Olympus_Mons"}, "not a known time zone"),
         ({"schedule": None}, "needs a schedule"),
     ],
-    ids=["words", "minute-61", "timezone", "no-schedule"],
+    ids=["words", "minute-61", "six-fields", "last-day-L", "february-31", "timezone", "no-schedule"],
 )
 def test_bad_cron_input_is_refused_with_a_clear_message(overrides, message):
     with pytest.raises(BuildError, match=message):

@@ -85,3 +85,6 @@ class Engine(LoggingConfigurable):
     def delete_cron(self, name: str) -> None:
         """The CronWorkflow only; its runs are deleted one by one by the caller."""
         raise NotImplementedError
+
+    def ensure_cron_controller(self) -> None:
+        """Make sure something fires this engine's CronWorkflows (Argo's controller always does)."""

@@ -444,6 +444,10 @@ class LocalEngine(Engine):
                 )
         return result
 
+    def ensure_cron_controller(self) -> None:
+        if self.crons():
+            self.ensure_agent()
+
     def ensure_agent(self) -> bool:
         """Start the agent that fires this engine's crons unless one runs; True if it started one."""
         from .local_agent import ensure_agent

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+from .. import schedules as cron_syntax
 from . import local_manifest
 from .base import EngineError, UnsupportedManifest
 
@@ -52,20 +53,6 @@ CONCURRENCY_POLICIES = (ALLOW, FORBID, REPLACE)
 DEFAULT_SUCCESSFUL_HISTORY = 3
 DEFAULT_FAILED_HISTORY = 1
 DEFAULT_TIMEZONE = "UTC"
-
-# robfig/cron's predefined schedules, which Argo accepts.
-DESCRIPTORS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-# One comma-separated item of a field as robfig/cron reads it: croniter
-# alone would also take `L`, `W` and `#`, which Argo refuses.
-_FIELD_ITEM = re.compile(r"^(\*|[0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?(/[0-9]+)?$")
 
 # More than any UTC offset change in the tz database's daylight-saving rules:
 # how far around a clock change a scheduled instant may sit out of order.
@@ -224,46 +211,21 @@ def _count(value: Any, path: str, default: int | None) -> int | None:
     return value
 
 
-def expand(schedule: str) -> str:
-    """The five fields of a schedule, Argo's descriptors (@daily, …) included."""
-    return DESCRIPTORS.get(schedule.strip().lower(), schedule.strip())
-
-
 def check_schedule(schedule: Any, path: str) -> str:
-    """`schedule` as croniter reads it (descriptors expanded), or EngineError."""
-    from croniter import CroniterBadDateError, croniter
-
-    if not isinstance(schedule, str) or not schedule.strip():
-        raise _invalid(path, f"must be a cron schedule string, got {schedule!r}")
-    expression = expand(schedule)
-    fields = expression.split()
-    if (
-        len(fields) != 5
-        or not all(_FIELD_ITEM.match(item) for field in fields for item in field.split(","))
-        or not croniter.is_valid(expression)
-    ):
-        raise _invalid(
-            path,
-            f"{schedule!r} is not a cron schedule; use five fields 'minute hour day-of-month "
-            "month day-of-week', e.g. '0 6 * * 1-5', or one of " + ", ".join(DESCRIPTORS),
-        )
+    """`schedule` as croniter reads it (descriptors expanded), or EngineError naming `path`."""
     try:
-        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
-    except CroniterBadDateError:
-        raise _invalid(path, f"{schedule!r} never fires (no such date)") from None
-    return expression
+        return cron_syntax.check_schedule(schedule)
+    except ValueError as error:
+        raise _invalid(path, str(error)) from None
 
 
 def check_timezone(value: Any, path: str) -> str:
     if value is None or value == "":
         return DEFAULT_TIMEZONE
-    if not isinstance(value, str):
-        raise _invalid(path, f"must be a time zone name, got {value!r}")
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise _invalid(path, f"{value!r} is not a known IANA time zone, e.g. 'Europe/Paris'") from None
-    return value
+        return cron_syntax.check_timezone(value)
+    except ValueError as error:
+        raise _invalid(path, str(error)) from None
 
 
 def _run_metadata(spec: dict, workflow_spec: dict) -> tuple[dict[str, str], dict[str, str]]:
@@ -435,7 +397,7 @@ def latest_due(schedules: tuple[str, ...] | list[str], tz_name: str, since: date
         return None
     tz = zoneinfo.ZoneInfo(tz_name)
     due = [
-        t for t in (_latest_match(expand(s), tz, since, now) for s in schedules) if t
+        t for t in (_latest_match(cron_syntax.expand(s), tz, since, now) for s in schedules) if t
     ]
     return max(due) if due else None
 
