@@ -22,6 +22,23 @@ def server_cwd_is_root_dir(jp_root_dir, monkeypatch):
 
 
 @pytest.fixture
+def local_engine(jp_data_dir):
+    from argo_scheduler.engines.local import LocalEngine
+
+    return LocalEngine(state_dir=str(jp_data_dir / "argo_scheduler" / "local"))
+
+
+@pytest.fixture(autouse=True)
+def no_agent_left_behind(jp_data_dir):
+    # The server starts a detached cron agent for job definitions; it must
+    # not outlive the test.
+    yield
+    from argo_scheduler.engines.local_agent import stop_agent
+
+    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+
+
+@pytest.fixture
 def jp_server_config(jp_data_dir):
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_scheduler": True}},
