@@ -35,7 +35,7 @@ class Server:
         self.home, self.env, self.port = home, env, _free_port()
         self.log = open(home / f"server-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
+            [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={self.port}", "--ip=127.0.0.1",
              f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={home / 'root'}"],
             cwd=home / "root", env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
@@ -92,8 +92,9 @@ def _rows(db: Path):
 
 @pytest.fixture
 def home(tmp_path):
+    tmp_path = tmp_path / "restart"
     for sub in ("root", "data", "config", "runtime"):
-        (tmp_path / sub).mkdir()
+        (tmp_path / sub).mkdir(parents=True)
     (tmp_path / "config" / "jupyter_server_config.py").write_text(
         "c.ServerApp.jpserver_extensions = {'jupyter_scheduler': True}\n"
         "c.SchedulerApp.scheduler_class = 'argo_scheduler.ArgoScheduler'\n"
