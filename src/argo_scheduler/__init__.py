@@ -1,8 +1,9 @@
 """argo_scheduler: jupyter-scheduler's UI in front, Argo Workflows behind."""
 
 from ._version import __version__
+from .hookspecs import hookimpl
 
-__all__ = ["__version__", "ArgoScheduler"]
+__all__ = ["__version__", "ArgoScheduler", "hookimpl"]
 
 
 def __getattr__(name):

@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(func=cmd_status)
 
+    plugins = sub.add_parser("plugins", help="list the installed PodSpecMutators and Notifiers")
+    plugins.add_argument("--json", action="store_true", help="print one JSON object")
+    plugins.set_defaults(func=cmd_plugins)
+
     stop = sub.add_parser("stop", parents=[common], help="stop a running job")
     stop.add_argument("job_id")
     stop.set_defaults(func=cmd_stop)
@@ -290,6 +294,29 @@ def cmd_status(args) -> int:
     scheduler = _scheduler(args, os.getcwd())
     job = _get_job(scheduler, args.job_id)
     _report(scheduler, job, args.json)
+    return 0
+
+
+def cmd_plugins(args) -> int:
+    from .plugins import PluginError, notifiers, podspec_mutators
+
+    try:
+        found = {"podspec_mutators": podspec_mutators(), "notifiers": notifiers()}
+    except PluginError as e:
+        raise CliError(str(e)) from e
+    if args.json:
+        print(json.dumps({
+            kind: {name: {"class": f"{p.cls.__module__}.{p.cls.__qualname__}", "provider": p.provider}
+                   for name, p in plugins.items()}
+            for kind, plugins in found.items()
+        }))
+        return 0
+    for kind, trait in (("podspec_mutators", "PodSpecMutators"), ("notifiers", "Notifiers")):
+        print(f"{trait} (c.ArgoScheduler.{kind}):")
+        for name, plugin in found[kind].items():
+            print(f"  {name:<16} {plugin.cls.__module__}.{plugin.cls.__qualname__}  [{plugin.provider}]")
+        if not found[kind]:
+            print("  (none installed)")
     return 0
 
 

@@ -33,12 +33,14 @@ from jupyter_scheduler.models import (
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from traitlets import CaselessStrEnum, Instance, Integer, Unicode, default
+from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default
 from traitlets import Type as TType
 
 from .db import session_factory
 from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
 from .environments import output_formats_mapping
+from .plugins import notifiers as installed_notifiers
+from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, unrecorded_run_status
 
 # Argo labels every workflow its cron controller starts with this.
@@ -185,12 +187,43 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+    podspec_mutators = List(
+        Unicode(),
+        config=True,
+        help="""PodSpecMutators that wire the job's pod, by plugin name, applied
+        in this order (`argo-scheduler plugins` lists the installed ones; an
+        unknown name stops the server with that list). Default: [] (the pod
+        gets only the image and the run spec).
+
+            c.ArgoScheduler.podspec_mutators = ["pvc", "nebari"]
+        """,
+    )
+
+    notifiers = List(
+        Unicode(),
+        config=True,
+        help="""Notifiers told when a run ends, by plugin name. Default: [] (nobody).
+
+            c.ArgoScheduler.notifiers = ["slack"]
+        """,
+    )
+
     engine_instance = Instance(Engine, allow_none=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Sessions with a busy timeout: job pods write the same sqlite file.
         self._db_session = session_factory(self.db_url)
+        # Resolved at start-up, so a misspelled plugin name stops the server
+        # with the list of installed ones instead of failing the first job.
+        self.mutator_instances = [
+            plugin.cls(parent=self)
+            for plugin in select(podspec_mutators(), self.podspec_mutators, "podspec_mutators")
+        ]
+        self.notifier_instances = {
+            plugin.name: plugin.cls(parent=self)
+            for plugin in select(installed_notifiers(), self.notifiers, "notifiers")
+        }
         if self.engine == "local":
             # Schedules on this machine fire from a detached agent; the server
             # (re)starts it so a reboot or a killed agent heals itself.
@@ -219,7 +252,11 @@ class ArgoScheduler(Scheduler):
             if self.db_url_secret_name
             else None
         )
+        for mutator in self.mutator_instances:
+            mutator.prepare()
         return BuildContext(
+            pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
+            notifiers=[{"name": name, "config": n.pod_config()} for name, n in self.notifier_instances.items()],
             staging_path=self.staging_path,
             image=self.image,
             db_url=self.db_url,
@@ -233,6 +270,20 @@ class ArgoScheduler(Scheduler):
                 failed_jobs_history_limit=self.failed_jobs_history_limit,
             ),
         )
+
+    def _notifier_env(self, pod, spec) -> None:
+        """The env the notifiers' pod halves need (Secret references), once each."""
+        from .pod import main_container
+
+        container = main_container(pod)
+        env = list(container.env or [])
+        present = {e.name for e in env}
+        for notifier in self.notifier_instances.values():
+            for var in notifier.pod_env(spec):
+                if var.name not in present:
+                    env.append(var)
+                    present.add(var.name)
+        container.env = env or None
 
     def render_job(self, job: DescribeJob) -> dict:
         from .workflow import build_workflow, to_manifest

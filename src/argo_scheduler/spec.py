@@ -45,6 +45,9 @@ class RunSpec:
     compute_type: str | None = None
     runtime_environment_parameters: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    # [{"name": plugin name, "config": {trait: value}}]: the notifiers the pod
+    # runs after the record is written, as the server configured them.
+    notifiers: list[dict[str, Any]] = field(default_factory=list)
     version: int = SPEC_VERSION
 
     def to_json(self) -> str:

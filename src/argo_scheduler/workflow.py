@@ -69,6 +69,8 @@ class BuildContext:
     image_pull_policy: str | None = None
     # Applied in order to the job's V1Pod before it becomes templates.
     pod_mutations: Sequence[PodMutation] = ()
+    # The notifiers' pod halves: [{"name": …, "config": {…}}] (no secrets).
+    notifiers: Sequence[dict] = ()
     cron: CronOptions = field(default_factory=CronOptions)
 
 
@@ -189,6 +191,7 @@ def _common_spec_fields(model: DescribeJob | DescribeJobDefinition, context: Bui
         kernel_name=context.kernel_name,
         db_url=None if context.db_url_secret else context.db_url,
         owner=context.owner,
+        notifiers=[dict(n) for n in context.notifiers],
     )
 
 

@@ -16,6 +16,7 @@ from typing import Sequence
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..spec import RunSpec
+from .notifying import pod_notifiers
 from .records import DatabaseNotConfigured, JobVanished
 from .runlog import LOG_LINE_FORMAT
 
@@ -49,7 +50,9 @@ def _execute(args: argparse.Namespace, spec: RunSpec) -> int:
         # exit handler's pod should start quickly.
         from .job import run_job
 
-        result = run_job(spec, workflow_name=args.workflow_name, workflow_uid=args.workflow_uid)
+        result = run_job(
+            spec, workflow_name=args.workflow_name, workflow_uid=args.workflow_uid, notifiers=pod_notifiers(spec)
+        )
         return result.exit_code
     from .failure import record_failure
 
@@ -59,6 +62,7 @@ def _execute(args: argparse.Namespace, spec: RunSpec) -> int:
         workflow_uid=args.workflow_uid,
         workflow_status=args.workflow_status,
         workflow_failures=args.workflow_failures,
+        notifiers=pod_notifiers(spec),
     )
     return 0
 

@@ -1,0 +1,1 @@
+"""Who hears about a finished run."""

@@ -1,0 +1,70 @@
+"""Notifier: a server half that wires the pod, and a pod half that notifies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from traitlets import Float, List, Unicode
+from traitlets.config import LoggingConfigurable
+
+if TYPE_CHECKING:
+    from kubernetes.client import V1EnvVar
+
+    from ..spec import RunSpec
+
+SUCCESS = "success"
+FAILURE = "failure"
+
+
+class Notifier(LoggingConfigurable):
+    """Tells someone that a run ended.
+
+    Server half (in the Jupyter server, while the workflow is built):
+    `pod_env()` gives the env the pod needs — secrets by `secretKeyRef` only —
+    and `pod_config()` the notifier's own settings, which travel to the pod
+    as JSON in the run spec (never a secret: those go through `pod_env`).
+
+    Pod half (in the job's pod, after the record is written): `notify(event)`
+    with the event of `argo_scheduler.runtime.events`. A notifier that raises
+    or exceeds `timeout` is logged and never changes the job's outcome.
+    """
+
+    events = List(
+        Unicode(),
+        default_value=[SUCCESS, FAILURE],
+        config=True,
+        help="""Which ends of a run to notify about: "success" (COMPLETED),
+        "failure" (FAILED or STOPPED), or both. Default: both.
+
+            c.Notifier.events = ["failure"]
+        """,
+    )
+
+    timeout = Float(
+        30.0,
+        config=True,
+        help="""Seconds the pod waits for this notifier before giving up on it
+        (the job's outcome is already recorded). Default: 30.
+
+            c.Notifier.timeout = 30
+        """,
+    )
+
+    # ---- server half ----------------------------------------------------
+
+    def pod_env(self, job: "RunSpec") -> list["V1EnvVar"]:
+        """Env vars the pod needs for this notifier (secrets by reference only)."""
+        return []
+
+    def pod_config(self) -> dict[str, Any]:
+        """This notifier's settings for its pod half: every configurable trait's value."""
+        return {name: getattr(self, name) for name in self.trait_names(config=True)}
+
+    # ---- pod half -------------------------------------------------------
+
+    def wants(self, event: dict[str, Any]) -> bool:
+        kind = SUCCESS if event.get("status") == "COMPLETED" else FAILURE
+        return kind in self.events
+
+    def notify(self, event: dict[str, Any]) -> None:
+        raise NotImplementedError

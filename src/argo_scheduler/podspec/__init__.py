@@ -1,0 +1,1 @@
+"""How the job's pod gets the user's files, environment and identity."""
