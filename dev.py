@@ -44,6 +44,18 @@ def ensure_venv(extras: str) -> None:
     stamp.touch()
 
 
+def ensure_outside_plugin() -> None:
+    """Install tests/outside_plugin as a third party would: a plain pip install."""
+    source = ROOT / "tests" / "outside_plugin"
+    stamp = VENV / ".installed-outside-plugin"
+    newest = max(p.stat().st_mtime for p in source.rglob("*") if p.is_file())
+    if stamp.exists() and stamp.stat().st_mtime >= newest:
+        return
+    if sh(PY, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", source) != 0:
+        sys.exit("could not install the example plugin in tests/outside_plugin")
+    stamp.touch()
+
+
 def demo() -> int:
     ensure_venv("")
     out = ROOT / "demo-output"
@@ -74,6 +86,7 @@ def ensure_prism() -> None:
 
 def test(pytest_args: list[str]) -> int:
     ensure_venv("test")
+    ensure_outside_plugin()
     ensure_prism()
     code = sh(PY, "-m", "pytest", *pytest_args, cwd=ROOT)
     if code == 5:

@@ -45,3 +45,40 @@ def test_configuration_reference_is_generated_from_the_current_traits():
     assert (DOCS / "configuration.md").read_text() == GENERATE.render(), (
         "docs/configuration.md is out of date: run python docs/generate.py"
     )
+
+
+def test_every_hook_is_documented_in_writing_a_plugin():
+    from argo_scheduler import hookspecs
+
+    guide = (DOCS / "writing-a-plugin.md").read_text()
+    hooks = [name for name in vars(hookspecs) if name.startswith("argo_scheduler_")]
+    assert hooks
+    for hook in hooks:
+        assert f"`{hook}()`" in guide, f"hook {hook} is not documented in docs/writing-a-plugin.md"
+
+
+def _builtin_plugins():
+    from argo_scheduler.plugins import notifiers, podspec_mutators
+
+    found = {**podspec_mutators(), **notifiers()}
+    return sorted(name for name, plugin in found.items() if plugin.provider.startswith("argo-scheduler "))
+
+
+@pytest.mark.parametrize("name", _builtin_plugins(), ids=_builtin_plugins())
+def test_every_built_in_plugin_has_a_page_with_a_config_snippet(name):
+    page = DOCS / "plugins" / f"{name}.md"
+    assert page.exists(), f"built-in plugin {name!r} has no docs/plugins/{name}.md"
+    assert f'"{name}"' in page.read_text(), f"docs/plugins/{name}.md shows no config selecting {name!r}"
+
+
+def test_every_entry_point_of_the_distribution_is_documented():
+    from importlib.metadata import distribution
+
+    from argo_scheduler.plugins import ENTRY_POINT_GROUP
+
+    pyproject = (DOCS.parent / "pyproject.toml").read_text()
+    guide = (DOCS / "writing-a-plugin.md").read_text()
+    points = [ep for ep in distribution("argo-scheduler").entry_points if ep.group == ENTRY_POINT_GROUP]
+    assert points
+    for ep in points:
+        assert ep.name in pyproject and ep.group in guide
