@@ -18,7 +18,10 @@ NO_RECORD_MESSAGE = (
     "The run succeeded but could not record its outcome; outputs may be missing "
     "(is the database reachable from the job's pod?)"
 )
-VANISHED_MESSAGE = "The job's workflow no longer exists; it was deleted outside JupyterLab"
+VANISHED_MESSAGE = (
+    "No workflow of this job exists any more: it was deleted outside JupyterLab "
+    "(or created by an earlier scheduler, such as argo-jupyter-scheduler)"
+)
 
 
 def record_updates(status: Status, state: WorkflowState | None, now: int) -> dict | None:
