@@ -88,3 +88,20 @@ class Engine(LoggingConfigurable):
 
     def ensure_cron_controller(self) -> None:
         """Make sure something fires this engine's CronWorkflows (Argo's controller always does)."""
+
+    # ---- Secrets: values a workflow's pods read by secretKeyRef ------------
+
+    def put_secret(self, name: str, data: dict[str, str]) -> None:
+        """Create Secret `name` holding exactly `data` (key -> value), or replace it.
+
+        Where this engine's pods resolve `env[].valueFrom.secretKeyRef`. The
+        values must never be logged or written anywhere else.
+        """
+        raise NotImplementedError(
+            f"the {type(self).__name__} engine cannot store Secrets: give the notifier a Secret "
+            "the deployment manages instead of a secret job parameter"
+        )
+
+    def delete_secret(self, name: str) -> None:
+        """Delete Secret `name`; one that does not exist is not an error."""
+        raise NotImplementedError(f"the {type(self).__name__} engine cannot store Secrets")

@@ -27,7 +27,18 @@ class Notifier(LoggingConfigurable):
     Pod half (in the job's pod, after the record is written): `notify(event)`
     with the event of `argo_scheduler.runtime.events`. A notifier that raises
     or exceeds `timeout` is logged and never changes the job's outcome.
+
+    Job parameters a notifier reads: `secret_parameters` (e.g. SLACK_TOKEN)
+    never reach the database, the manifest or the notebook — the scheduler
+    stores them in a per-job Secret and the pod half reads them with
+    `argo_scheduler.runtime.secrets.parameter()`; `notifier_parameters`
+    (e.g. SLACK_CHANNEL) are not secret and stay in the job's record, but the
+    notebook does not receive them either: they address the notifier.
     """
+
+    # Class attributes, not traits: they describe the notifier, not a deployment.
+    secret_parameters: tuple[str, ...] = ()
+    notifier_parameters: tuple[str, ...] = ()
 
     events = List(
         Unicode(),
@@ -53,8 +64,14 @@ class Notifier(LoggingConfigurable):
     # ---- server half ----------------------------------------------------
 
     def pod_env(self, job: "RunSpec") -> list["V1EnvVar"]:
-        """Env vars the pod needs for this notifier (secrets by reference only)."""
-        return []
+        """Env vars the pod needs for this notifier (secrets by reference only).
+
+        The base gives the references to this notifier's secret job
+        parameters; a subclass adds its own with `super().pod_env(job) + […]`.
+        """
+        from .secrets import parameter_env
+
+        return parameter_env(job, self.secret_parameters)
 
     def pod_config(self) -> dict[str, Any]:
         """This notifier's settings for its pod half: every configurable trait's value."""
