@@ -357,6 +357,8 @@ class ArgoScheduler(Scheduler):
         if not model.job_definition_id and not self.file_exists(model.input_uri):
             raise InputUriError(model.input_uri)
         self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
+        parameters, secrets = self._split_secret_parameters(model.parameters)
+        model = model.copy(update={"parameters": parameters})
 
         with self.db_session() as session:
             if model.idempotency_token and (
@@ -374,6 +376,7 @@ class ArgoScheduler(Scheduler):
             described = DescribeJob.from_orm(job)
 
         try:
+            self._store_secret_parameters(job_id, secrets)
             staging_input = os.path.join(self.staging_path, job_id, described.input_filename)
             os.makedirs(os.path.dirname(staging_input), exist_ok=True)
             self.copy_input_file(model.input_uri, staging_input)
@@ -395,11 +398,52 @@ class ArgoScheduler(Scheduler):
         return job_id
 
     def _forget(self, record_id: str, table=Job) -> None:
+        self._delete_secret_parameters(record_id)
         shutil.rmtree(os.path.join(self.staging_path, record_id), ignore_errors=True)
         key = Job.job_id if table is Job else JobDefinition.job_definition_id
         with self.db_session() as session:
             session.query(table).filter(key == record_id).delete()
             session.commit()
+
+    # ---- secret job parameters --------------------------------------------
+    # A notifier may read a job parameter that is a secret (SLACK_TOKEN, as
+    # argo-jupyter-scheduler took it). It never reaches the database, a
+    # manifest or the notebook: it is taken out of the parameters before
+    # anything is stored and kept in the engine's per-job Secret, which the
+    # pod reads by reference (notifiers/secrets.py).
+
+    def _split_secret_parameters(self, parameters: dict | None) -> tuple[dict | None, dict[str, str]]:
+        """The parameters without any notifier's secret ones, and those a configured notifier reads."""
+        if not parameters:
+            return parameters, {}
+        secret = {n for plugin in installed_notifiers().values() for n in plugin.cls.secret_parameters}
+        used = {n for notifier in self.notifier_instances.values() for n in notifier.secret_parameters}
+        for name in sorted((secret - used) & set(parameters)):
+            # Protected even so: a secret must not land in the database.
+            self.log.warning("argo_scheduler: dropped secret parameter %s: no configured notifier reads it", name)
+        kept = {k: v for k, v in parameters.items() if k not in secret}
+        return kept, {k: str(v) for k, v in parameters.items() if k in used}
+
+    def _store_secret_parameters(self, record_id: str, secrets: dict[str, str]) -> None:
+        from .notifiers.secrets import job_secret_name
+
+        if not secrets:
+            return
+        try:
+            self.get_engine().put_secret(job_secret_name(record_id), secrets)
+        except (EngineError, NotImplementedError) as e:
+            raise SchedulerError(f"could not store the secret parameter(s) {', '.join(sorted(secrets))}: {e}") from e
+
+    def _delete_secret_parameters(self, record_id: str) -> None:
+        from .notifiers.secrets import job_secret_name
+
+        if not any(n.secret_parameters for n in self.notifier_instances.values()):
+            return
+        try:
+            self.get_engine().delete_secret(job_secret_name(record_id))
+        except (EngineError, NotImplementedError) as e:
+            # The record goes regardless; the operator can delete the Secret.
+            self.log.warning("argo_scheduler: could not delete Secret %s: %s", job_secret_name(record_id), e)
 
     def index_by_job_id(self, states: dict[str, WorkflowState]) -> dict[str, WorkflowState]:
         """Workflows by the job they run: a one-off job's by label, a cron run's by uid.
@@ -509,6 +553,7 @@ class ArgoScheduler(Scheduler):
         self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
         now = get_utc_timestamp()
         fields = model.dict(exclude_none=True, exclude={"input_uri", "output_formats"})
+        fields["parameters"], secrets = self._split_secret_parameters(fields.get("parameters"))
         definition = DescribeJobDefinition(
             job_definition_id=str(uuid.uuid4()),
             output_formats=list(model.output_formats or []),
@@ -525,6 +570,7 @@ class ArgoScheduler(Scheduler):
             session.commit()
         definition_id = definition.job_definition_id
         try:
+            self._store_secret_parameters(definition_id, secrets)
             staging_input = os.path.join(self.staging_path, definition_id, definition.input_filename)
             os.makedirs(os.path.dirname(staging_input), exist_ok=True)
             self.copy_input_file(model.input_uri, staging_input)
@@ -545,6 +591,9 @@ class ArgoScheduler(Scheduler):
                 session.query(JobDefinition).filter(JobDefinition.job_definition_id == job_definition_id).one()
             )
         updates = model.dict(exclude_none=True, exclude={"input_uri", "url"})
+        if "parameters" in updates:
+            updates["parameters"], secrets = self._split_secret_parameters(updates["parameters"])
+            self._store_secret_parameters(job_definition_id, secrets)
         if model.input_uri:
             input_path = os.path.join(self.root_dir, model.input_uri)
             if not self.file_exists(model.input_uri):
