@@ -331,6 +331,7 @@ class ArgoEngine(Engine):
         super().__init__(**kwargs)
         self._session: _Session | None = None
         self._secret: str | None = None
+        self._secret_store: Any = None
 
     # ---- connection --------------------------------------------------------
 
@@ -754,6 +755,23 @@ class ArgoEngine(Engine):
             _Op("delete", "cronworkflows", name, "get, delete"),
             lambda s: s.delete_cron_workflow(name, namespace=ns),
         )
+
+    # ---- Secrets: through the Kubernetes API (Argo Server has none) -----------
+
+    @property
+    def secrets(self):
+        """The KubernetesSecrets that stores this engine's per-job Secrets (c.KubernetesSecrets.*)."""
+        if self._secret_store is None:
+            from .argo_secrets import KubernetesSecrets
+
+            self._secret_store = KubernetesSecrets(parent=self)
+        return self._secret_store
+
+    def put_secret(self, name: str, data: dict[str, str]) -> None:
+        self.secrets.put(self.namespace, name, data)
+
+    def delete_secret(self, name: str) -> None:
+        self.secrets.delete(self.namespace, name)
 
 
 def _replacement(current: m.CronWorkflow, body: dict) -> dict:

@@ -26,6 +26,10 @@ Semantics, matching Argo where Argo has an answer:
   (like deleting a Workflow deletes its pods), then its directory is
   removed. It waits for the runner to be gone before removing anything.
 - stop() and delete() of an unknown name raise EngineError (Argo: 404).
+- Secrets (put_secret/delete_secret) are files readable only by their
+  owner under `secrets/` (local_secrets); a container's env
+  `valueFrom.secretKeyRef` reads them when its step starts, and a missing
+  required one fails the step as a pod's CreateContainerConfigError would.
 - CronWorkflows are checked (local_cron) and stored under `crons/`; the
   agent (local_agent, started by ensure_agent()) fires them through submit().
   Scheduled times before a cron's creation, last update or last resume
@@ -50,6 +54,7 @@ from typing import Any, Iterable
 from traitlets import Float, Unicode, default
 
 from . import local_cron, local_manifest, selectors
+from .local_secrets import SECRETS_DIR, SecretStore
 from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .local_rundir import (
     RUNS_DIR,
@@ -346,6 +351,19 @@ class LocalEngine(Engine):
             identity = node.get("process")
             if identity and is_alive(identity):
                 terminate_group(int(identity["pid"]), grace)
+
+    # -- Secrets ------------------------------------------------------------
+
+    @property
+    def secrets(self) -> SecretStore:
+        return SecretStore(Path(self.state_dir) / SECRETS_DIR)
+
+    def put_secret(self, name: str, data: dict[str, str]) -> None:
+        self.secrets.put(name, data)
+        self.log.info("local engine: stored Secret %s (keys: %s)", name, ", ".join(sorted(data)))
+
+    def delete_secret(self, name: str) -> None:
+        self.secrets.delete(name)
 
     # -- CronWorkflows (fired by local_agent) ---------------------------------
 

@@ -9,7 +9,8 @@ unknown or misspelled key is refused the same way.
 Honoured: kind Workflow; metadata name / generateName / namespace / labels /
 annotations; spec entrypoint, onExit, arguments.parameters (name, value);
 templates of type `container` (image recorded, command + args as argv, env
-name/value, workingDir) and `steps` (name, template, when, arguments
+name/value, env valueFrom.secretKeyRef — read at run time from the engine's
+Secret store, see local_secrets — and workingDir) and `steps` (name, template, when, arguments
 .parameters); template inputs.parameters (name, value, default).
 
 Recorded and ignored — scheduling or clean-up hints that cannot change what
@@ -17,7 +18,7 @@ a run does on one machine: see IGNORED_SPEC_HINTS, IGNORED_TEMPLATE_HINTS,
 IGNORED_CONTAINER_HINTS.
 
 Everything else is refused, among them: volumes, volumeMounts,
-volumeClaimTemplates, env valueFrom, envFrom, securityContext (pod and
+volumeClaimTemplates, env valueFrom other than secretKeyRef, envFrom, securityContext (pod and
 container), retryStrategy, activeDeadlineSeconds, timeout, dag, script,
 resource, data, http, containerSet, suspend, artifacts, outputs, sidecars,
 initContainers, hooks, continueOn, withItems/withParam, templateRef,
@@ -61,7 +62,9 @@ _TEMPLATE_KEYS = frozenset({"name", "container", "steps", "inputs"}) | IGNORED_T
 _INPUTS_KEYS = frozenset({"parameters"})
 _INPUT_KEYS = frozenset({"name", "value", "default"})
 _CONTAINER_KEYS = frozenset({"name", "image", "command", "args", "env", "workingDir"}) | IGNORED_CONTAINER_HINTS
-_ENV_KEYS = frozenset({"name", "value"})
+_ENV_KEYS = frozenset({"name", "value", "valueFrom"})
+_VALUE_FROM_KEYS = frozenset({"secretKeyRef"})
+_SECRET_KEY_REF_KEYS = frozenset({"name", "key", "optional"})
 _STEP_KEYS = frozenset({"name", "template", "when", "arguments"})
 
 # Kubernetes object names; Argo caps workflow names at 63 characters.
@@ -86,11 +89,21 @@ class InputParameter:
 
 
 @dataclass(frozen=True)
+class SecretKeyRef:
+    """env[].valueFrom.secretKeyRef: resolved when the step starts, as the kubelet does."""
+
+    name: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class Container:
     image: str
     command: tuple[str, ...]
     args: tuple[str, ...]
-    env: tuple[tuple[str, str], ...]
+    # (name, value or the Secret key it comes from), in order.
+    env: tuple[tuple[str, str | SecretKeyRef], ...]
     working_dir: str | None
 
 
@@ -202,15 +215,36 @@ def _container(raw: Any, path: str) -> Container:
             "give the container an explicit command"
         )
     args = tuple(_string(a, f"{path}.args[{i}]") for i, a in enumerate(_list(c.get("args"), f"{path}.args")))
-    env = []
+    env: list[tuple[str, str | SecretKeyRef]] = []
     for i, raw_entry in enumerate(_list(c.get("env"), f"{path}.env")):
         entry = _object(raw_entry, f"{path}.env[{i}]", _ENV_KEYS)
-        env.append((
-            _string(entry.get("name"), f"{path}.env[{i}].name"),
-            _string(entry.get("value"), f"{path}.env[{i}].value", required=False) or "",
-        ))
+        name = _string(entry.get("name"), f"{path}.env[{i}].name")
+        value = _string(entry.get("value"), f"{path}.env[{i}].value", required=False) or ""
+        if entry.get("valueFrom") is None:
+            env.append((name, value))
+            continue
+        if value:
+            raise EngineError(
+                f"invalid manifest: {path}.env[{i}]: value and valueFrom cannot both be set"
+            )
+        env.append((name, _secret_key_ref(entry["valueFrom"], f"{path}.env[{i}].valueFrom")))
     working_dir = _string(c.get("workingDir"), f"{path}.workingDir", required=False)
     return Container(image, command, args, tuple(env), working_dir or None)
+
+
+def _secret_key_ref(raw: Any, path: str) -> SecretKeyRef:
+    source = _object(raw, path, _VALUE_FROM_KEYS)
+    if "secretKeyRef" not in source:
+        raise EngineError(f"invalid manifest: {path} must name a source (supported here: secretKeyRef)")
+    ref = _object(source["secretKeyRef"], f"{path}.secretKeyRef", _SECRET_KEY_REF_KEYS)
+    optional = False if ref.get("optional") is None else ref["optional"]
+    if not isinstance(optional, bool):
+        raise EngineError(f"invalid manifest: {path}.secretKeyRef.optional must be a boolean")
+    return SecretKeyRef(
+        name=_string(ref.get("name"), f"{path}.secretKeyRef.name"),
+        key=_string(ref.get("key"), f"{path}.secretKeyRef.key"),
+        optional=optional,
+    )
 
 
 def _steps(raw: Any, path: str) -> tuple[tuple[Step, ...], ...]:

@@ -32,9 +32,10 @@ from typing import Any, Mapping
 from . import local_manifest
 from . import when as when_expr
 from .base import ERROR, FAILED, RUNNING, SUCCEEDED
-from .expansion import expand, expand_env
+from .expansion import expand
 from .local_rundir import RunDir, now_ms, process_identity, read_json, signal_group, terminate_group, write_json
-from .local_manifest import Step, Template, WorkflowPlan
+from .local_manifest import SecretKeyRef, Step, Template, WorkflowPlan
+from .local_secrets import SECRETS_DIR, SecretMissing, SecretStore
 from .templating import TemplateError, go_quote, substitute
 
 SKIPPED = "Skipped"  # a node phase; workflows are never Skipped
@@ -84,6 +85,8 @@ class Runner:
             # delete() removed the directory before we got here.
             raise _Aborted()
         self.plan: WorkflowPlan = local_manifest.parse(manifest)
+        # The run lives in <state_dir>/runs/<name>; the engine's Secrets beside the runs.
+        self.secrets = SecretStore(run_dir.path.resolve().parent.parent / SECRETS_DIR)
         self.name: str = run["name"]
         self.grace = float(run.get("stopGraceSeconds", 30.0))
         self.in_exit_handler = False
@@ -264,7 +267,7 @@ class Runner:
         c = template.container
         assert c is not None
         image = substitute(c.image, scope)
-        container_env = expand_env([(n, substitute(v, scope)) for n, v in c.env])
+        container_env = self._container_env(c.env, scope)
         argv = [expand(substitute(a, scope), container_env) for a in c.command + c.args]
         if argv[0] in PYTHON_NAMES:
             argv[0] = sys.executable
@@ -275,6 +278,26 @@ class Runner:
         env["PATH"] = os.pathsep.join(p for p in (bindir, env.get("PATH", "")) if p)
         cwd = substitute(c.working_dir, scope) if c.working_dir else str(self.dir.path)
         return argv, env, cwd, image
+
+    def _container_env(
+        self, entries: tuple[tuple[str, str | SecretKeyRef], ...], scope: Mapping[str, str]
+    ) -> dict[str, str]:
+        """The container's env as the kubelet makes it: values expanded against the
+        entries before them; a Secret's value taken as is (never expanded), an
+        optional one left unset when missing, a required one SecretMissing."""
+        env: dict[str, str] = {}
+        for name, source in entries:
+            if not isinstance(source, SecretKeyRef):
+                env[name] = expand(substitute(source, scope), env)
+                continue
+            try:
+                env[name] = self.secrets.read(
+                    substitute(source.name, scope), substitute(source.key, scope), self.globals["workflow.namespace"]
+                )
+            except SecretMissing:
+                if not source.optional:
+                    raise
+        return env
 
     def _run_container(
         self, template: Template, node_name: str, display: str, scope: Mapping[str, str], parent: dict | None
@@ -289,6 +312,9 @@ class Runner:
             argv, env, cwd, image = self._resolve(template, scope)
         except TemplateError as exc:
             return self._finish(node, ERROR, str(exc))
+        except SecretMissing as exc:
+            # The kubelet refuses to create such a container; Argo's node says why.
+            return self._finish(node, ERROR, f"CreateContainerConfigError: {exc}")
         node.update(image=image, argv=argv, workingDir=cwd)
         if not os.path.isdir(cwd):
             return self._finish(node, ERROR, f"workingDir {cwd!r} is not a directory on this machine")
