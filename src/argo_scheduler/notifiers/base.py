@@ -16,6 +16,10 @@ SUCCESS = "success"
 FAILURE = "failure"
 
 
+class NotifierError(Exception):
+    """A notification could not be delivered; the message says why and never holds a secret."""
+
+
 class Notifier(LoggingConfigurable):
     """Tells someone that a run ended.
 

@@ -7,6 +7,10 @@ from ..hookspecs import hookimpl
 
 @hookimpl
 def argo_scheduler_notifiers() -> dict[str, type]:
+    # Imported here: discovery must not load every notifier's dependencies.
+    from .email import EmailNotifier
     from .none import NoneNotifier
+    from .slack import SlackNotifier
+    from .webhook import WebhookNotifier
 
-    return {"none": NoneNotifier}
+    return {"email": EmailNotifier, "none": NoneNotifier, "slack": SlackNotifier, "webhook": WebhookNotifier}

@@ -16,7 +16,8 @@ from typing import Sequence
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..spec import RunSpec
-from .notifying import pod_notifiers
+from . import secrets
+from .notifying import for_notebook, pod_notifiers
 from .records import DatabaseNotConfigured, JobVanished
 from .runlog import LOG_LINE_FORMAT
 
@@ -44,14 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _execute(args: argparse.Namespace, spec: RunSpec) -> int:
+def _execute(args: argparse.Namespace, spec: RunSpec, db_url: str | None) -> int:
+    # The spec's URL wins over the environment's, as resolve_db_url decides.
+    db_url = spec.db_url or db_url
     if args.command == "run":
         # Imported here: papermill and nbconvert are for `run` only, and the
         # exit handler's pod should start quickly.
         from .job import run_job
 
         result = run_job(
-            spec, workflow_name=args.workflow_name, workflow_uid=args.workflow_uid, notifiers=pod_notifiers(spec)
+            for_notebook(spec),
+            workflow_name=args.workflow_name,
+            workflow_uid=args.workflow_uid,
+            db_url=db_url,
+            notifiers=pod_notifiers(spec),
         )
         return result.exit_code
     from .failure import record_failure
@@ -62,12 +69,17 @@ def _execute(args: argparse.Namespace, spec: RunSpec) -> int:
         workflow_uid=args.workflow_uid,
         workflow_status=args.workflow_status,
         workflow_failures=args.workflow_failures,
+        db_url=db_url,
         notifiers=pod_notifiers(spec),
     )
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # First of all: the notebook's kernel inherits this process's environment,
+    # so secrets (notifiers' and the database URL) leave it before anything starts.
+    secrets.withdraw()
+    db_url = secrets.take_db_url()
     args = build_parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format=LOG_LINE_FORMAT)
     try:
@@ -76,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("Invalid run spec: %s", error)
         return EXIT_UNUSABLE
     try:
-        return _execute(args, spec)
+        return _execute(args, spec, db_url)
     except (ValueError, DatabaseNotConfigured) as error:
         log.error("%s", error)
         return EXIT_UNUSABLE

@@ -1,7 +1,14 @@
-"""The notifiers' pod halves, built from the run spec by plugin name."""
+"""The notifiers' pod halves, built from the run spec by plugin name.
+
+Job parameters that address a notifier (`Notifier.notifier_parameters`,
+e.g. SLACK_CHANNEL) are withheld from the notebook (`for_notebook`) but
+always reach the notifier in its event, whether or not the job's record
+holds them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any, Callable
@@ -24,6 +31,7 @@ def pod_notifiers(spec: RunSpec) -> list[Callable[[dict], None]]:
     from ..plugins import notifiers as installed
 
     available = installed()
+    addressed = {k: v for k, v in spec.parameters.items() if k in withheld_parameters(spec)}
     callables = []
     for entry in spec.notifiers:
         name = entry.get("name", "")
@@ -32,12 +40,38 @@ def pod_notifiers(spec: RunSpec) -> list[Callable[[dict], None]]:
             log.error("Notifier %r is not installed in the job's image; installed: %s", name, ", ".join(available))
             continue
         config = Config({plugin.cls.__name__: dict(entry.get("config") or {})})
-        callables.append(_bounded(plugin.cls(config=config), name))
+        callables.append(_bounded(plugin.cls(config=config), name, addressed))
     return callables
 
 
-def _bounded(notifier: Any, name: str) -> Callable[[dict], None]:
+def withheld_parameters(spec: RunSpec) -> frozenset[str]:
+    """The job parameters the configured notifiers read, which the notebook must not receive."""
+    if not spec.notifiers:
+        return frozenset()
+    from ..plugins import notifiers as installed
+
+    available = installed()
+    names: set[str] = set()
+    for entry in spec.notifiers:
+        plugin = available.get(entry.get("name", ""))
+        if plugin is not None:
+            names.update(plugin.cls.notifier_parameters, plugin.cls.secret_parameters)
+    return frozenset(names)
+
+
+def for_notebook(spec: RunSpec) -> RunSpec:
+    """The run spec without the parameters that address notifiers: what papermill injects."""
+    withheld = withheld_parameters(spec)
+    if not withheld & set(spec.parameters):
+        return spec
+    return dataclasses.replace(spec, parameters={k: v for k, v in spec.parameters.items() if k not in withheld})
+
+
+def _bounded(notifier: Any, name: str, addressed: dict[str, str]) -> Callable[[dict], None]:
     def call(event: dict) -> None:
+        # A cron run's record is made from the notebook's parameters: the
+        # notifier's own come from the run spec.
+        event["parameters"] = {**addressed, **(event.get("parameters") or {})}
         if not notifier.wants(event):
             return
         errors: list[BaseException] = []

@@ -1,0 +1,36 @@
+"""Fixtures for the notifiers: fake Slack, a webhook receiver, an SMTP server, the pod's secret store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from fake_slack import FakeSlack
+
+from argo_scheduler.runtime import secrets
+
+HERE = Path(__file__).resolve().parent
+# FakeArgo lives with the Argo engine's tests; the scheduler tests here reuse it.
+sys.path.insert(0, str(HERE.parent / "argo"))
+
+SLACK_TOKEN = "xoxb-test-0000-secret"
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(token=SLACK_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def pod_secrets() -> Iterator[Callable[[dict[str, str]], None]]:
+    """Load secrets as the runtime does from the pod's environment (names with the prefix)."""
+    secrets.clear()
+
+    def load(environ: dict[str, str]) -> None:
+        secrets.withdraw(dict(environ))
+
+    yield load
+    secrets.clear()
