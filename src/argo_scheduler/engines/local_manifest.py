@@ -9,22 +9,24 @@ unknown or misspelled key is refused the same way.
 Honoured: kind Workflow; metadata name / generateName / namespace / labels /
 annotations; spec entrypoint, onExit, arguments.parameters (name, value);
 templates of type `container` (image recorded, command + args as argv, env
-name/value, env valueFrom.secretKeyRef — read at run time from the engine's
-Secret store, see local_secrets — and workingDir) and `steps` (name, template, when, arguments
-.parameters); template inputs.parameters (name, value, default).
+name/value and name/valueFrom.secretKeyRef — read when the step starts from
+the engine's Secret store, see local_secrets — and workingDir) and `steps`
+(name, template, when, arguments.parameters); template inputs.parameters
+(name, value, default).
 
 Recorded and ignored — scheduling or clean-up hints that cannot change what
 a run does on one machine: see IGNORED_SPEC_HINTS, IGNORED_TEMPLATE_HINTS,
 IGNORED_CONTAINER_HINTS.
 
 Everything else is refused, among them: volumes, volumeMounts,
-volumeClaimTemplates, env valueFrom other than secretKeyRef, envFrom, securityContext (pod and
-container), retryStrategy, activeDeadlineSeconds, timeout, dag, script,
-resource, data, http, containerSet, suspend, artifacts, outputs, sidecars,
-initContainers, hooks, continueOn, withItems/withParam, templateRef,
-workflowTemplateRef, parallelism, synchronization, podSpecPatch, shutdown
-and workflowMetadata. Adding one means implementing it, or deciding (and
-documenting here) that ignoring it cannot change a run's meaning.
+volumeClaimTemplates, env valueFrom other than secretKeyRef, envFrom,
+securityContext (pod and container), retryStrategy, activeDeadlineSeconds,
+timeout, dag, script, resource, data, http, containerSet, suspend,
+artifacts, outputs, sidecars, initContainers, hooks, continueOn,
+withItems/withParam, templateRef, workflowTemplateRef, parallelism,
+synchronization, podSpecPatch, shutdown and workflowMetadata. Adding one
+means implementing it, or deciding (and documenting here) that ignoring it
+cannot change a run's meaning.
 """
 
 from __future__ import annotations
