@@ -288,12 +288,52 @@ class ArgoScheduler(Scheduler):
     def render_job(self, job: DescribeJob) -> dict:
         from .workflow import build_workflow, to_manifest
 
-        return to_manifest(build_workflow(job, self.build_context(self.kernel_for(job))))
+        return to_manifest(build_workflow(job, self.context_for(job)))
+
+    # ---- environments and compute types ---------------------------------
+    # With ArgoEnvironmentManager the job's environment decides image, kernel,
+    # pull secret and working dir, and its compute type the pod's resources;
+    # with any other manager an environment named like a kernel imposes it.
+
+    def argo_environments(self):
+        from .environments import ArgoEnvironmentManager
+
+        manager = self.environments_manager
+        return manager if isinstance(manager, ArgoEnvironmentManager) else None
 
     def kernel_for(self, model) -> str | None:
         """The kernel an environment imposes; None means the notebook's own kernelspec."""
+        manager = self.argo_environments()
+        if manager is not None:
+            environment = manager.find(model.runtime_environment_name)
+            return environment.kernel_name if environment else None
         names = {env.name for env in self._safe_environments()}
         return model.runtime_environment_name if model.runtime_environment_name in names else None
+
+    def check_environment(self, model) -> None:
+        """The job's environment and compute type exist, or a SchedulerError naming those that do."""
+        self.environment_choice(model)
+
+    def environment_choice(self, model):
+        from .environments import EnvironmentNotFound
+
+        manager = self.argo_environments()
+        if manager is None:
+            return None
+        try:
+            return manager.resolve(model.runtime_environment_name, model.compute_type)
+        except EnvironmentNotFound as e:
+            raise SchedulerError(str(e)) from None
+
+    def context_for(self, model):
+        """The BuildContext of a job or definition: the scheduler's, shaped by its environment."""
+        context = self.build_context(self.kernel_for(model))
+        choice = self.environment_choice(model)
+        if choice is None:
+            return context
+        from .environments.shape import shape_context
+
+        return shape_context(context, *choice)
 
     def _safe_environments(self):
         try:
@@ -332,6 +372,7 @@ class ArgoScheduler(Scheduler):
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
         self.validate_job(model, input_path)
+        self.check_environment(model)
 
     # ---- ownership ------------------------------------------------------
 
@@ -543,7 +584,7 @@ class ArgoScheduler(Scheduler):
         from .workflow import BuildError, build_cron_workflow, to_manifest
 
         try:
-            return to_manifest(build_cron_workflow(definition, self.build_context(self.kernel_for(definition))))
+            return to_manifest(build_cron_workflow(definition, self.context_for(definition)))
         except BuildError as e:
             raise SchedulerError(str(e)) from e
 
@@ -602,6 +643,8 @@ class ArgoScheduler(Scheduler):
         after = before.copy(update=updates)
         if model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates:
             self.validate_input(after, input_path if model.input_uri else None)
+        elif "compute_type" in updates:
+            self.check_environment(after)
         changed = {k for k, v in updates.items() if getattr(before, k) != v}
         if not changed:
             return

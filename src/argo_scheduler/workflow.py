@@ -67,6 +67,10 @@ class BuildContext:
     kernel_name: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     image_pull_policy: str | None = None
+    # The chosen environment's and compute type's share of the pod (pull
+    # secret, working dir, resources, node placement), applied in order
+    # before pod_mutations so that mutators see, and may adjust, the result.
+    environment_mutations: Sequence[PodMutation] = ()
     # Applied in order to the job's V1Pod before it becomes templates.
     pod_mutations: Sequence[PodMutation] = ()
     # The notifiers' pod halves: [{"name": …, "config": {…}}] (no secrets).
@@ -230,7 +234,7 @@ def _workflow_spec(
             image_pull_policy=context.image_pull_policy,
         )
     )
-    for mutate in context.pod_mutations:
+    for mutate in (*context.environment_mutations, *context.pod_mutations):
         mutate(pod, spec)
     pod_level, container = _split_pod(pod)
 
