@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The token the fake Slack accepts.
+SLACK_TOKEN = "xoxb-test-0000-secret"
 
 def event(tmp_path: Path, status: str = "COMPLETED", html: str | None = None, log: str | None = None, **fields) -> dict:
     """A finished run's event as argo_scheduler.runtime.events builds it."""

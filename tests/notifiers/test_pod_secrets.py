@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 
 import nbformat
-from conftest import SLACK_TOKEN
 from jupyter_scheduler.orm import create_tables
+from notifier_helpers import SLACK_TOKEN
 
 from argo_scheduler.runtime.records import JobStore
 from argo_scheduler.spec import DB_URL_ENV, RunSpec

@@ -6,9 +6,8 @@ import json
 import logging
 
 import pytest
-from conftest import SLACK_TOKEN
 from kubernetes.client import ApiClient
-from notifier_helpers import event
+from notifier_helpers import SLACK_TOKEN, event
 from traitlets.config import Config
 
 from argo_scheduler.notifiers.base import NotifierError
