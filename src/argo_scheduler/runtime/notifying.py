@@ -31,7 +31,8 @@ def pod_notifiers(spec: RunSpec) -> list[Callable[[dict], None]]:
     from ..plugins import notifiers as installed
 
     available = installed()
-    addressed = {k: v for k, v in spec.parameters.items() if k in withheld_parameters(spec)}
+    addressing, secret = _declared(spec)
+    addressed = {k: v for k, v in spec.parameters.items() if k in addressing}
     callables = []
     for entry in spec.notifiers:
         name = entry.get("name", "")
@@ -40,23 +41,31 @@ def pod_notifiers(spec: RunSpec) -> list[Callable[[dict], None]]:
             log.error("Notifier %r is not installed in the job's image; installed: %s", name, ", ".join(available))
             continue
         config = Config({plugin.cls.__name__: dict(entry.get("config") or {})})
-        callables.append(_bounded(plugin.cls(config=config), name, addressed))
+        callables.append(_bounded(plugin.cls(config=config), name, addressed, secret))
     return callables
+
+
+def _declared(spec: RunSpec) -> tuple[frozenset[str], frozenset[str]]:
+    """The configured notifiers' (notifier_parameters, secret_parameters)."""
+    if not spec.notifiers:
+        return frozenset(), frozenset()
+    from ..plugins import notifiers as installed
+
+    available = installed()
+    addressing: set[str] = set()
+    secret: set[str] = set()
+    for entry in spec.notifiers:
+        plugin = available.get(entry.get("name", ""))
+        if plugin is not None:
+            addressing.update(plugin.cls.notifier_parameters)
+            secret.update(plugin.cls.secret_parameters)
+    return frozenset(addressing), frozenset(secret)
 
 
 def withheld_parameters(spec: RunSpec) -> frozenset[str]:
     """The job parameters the configured notifiers read, which the notebook must not receive."""
-    if not spec.notifiers:
-        return frozenset()
-    from ..plugins import notifiers as installed
-
-    available = installed()
-    names: set[str] = set()
-    for entry in spec.notifiers:
-        plugin = available.get(entry.get("name", ""))
-        if plugin is not None:
-            names.update(plugin.cls.notifier_parameters, plugin.cls.secret_parameters)
-    return frozenset(names)
+    addressing, secret = _declared(spec)
+    return addressing | secret
 
 
 def for_notebook(spec: RunSpec) -> RunSpec:
@@ -67,11 +76,15 @@ def for_notebook(spec: RunSpec) -> RunSpec:
     return dataclasses.replace(spec, parameters={k: v for k, v in spec.parameters.items() if k not in withheld})
 
 
-def _bounded(notifier: Any, name: str, addressed: dict[str, str]) -> Callable[[dict], None]:
+def _bounded(
+    notifier: Any, name: str, addressed: dict[str, str], secret: frozenset[str]
+) -> Callable[[dict], None]:
     def call(event: dict) -> None:
         # A cron run's record is made from the notebook's parameters: the
-        # notifier's own come from the run spec.
-        event["parameters"] = {**addressed, **(event.get("parameters") or {})}
+        # notifier's own come from the run spec. A secret one is never in an
+        # event (a record written before it was one might still hold it).
+        parameters = {**addressed, **(event.get("parameters") or {})}
+        event["parameters"] = {k: v for k, v in parameters.items() if k not in secret}
         if not notifier.wants(event):
             return
         errors: list[BaseException] = []
