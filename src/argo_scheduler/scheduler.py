@@ -312,16 +312,16 @@ class ArgoScheduler(Scheduler):
 
     def check_environment(self, model) -> None:
         """The job's environment and compute type exist, or a SchedulerError naming those that do."""
-        self.environment_choice(model)
+        self.environment_choice(model, fresh=True)
 
-    def environment_choice(self, model):
+    def environment_choice(self, model, fresh: bool = False):
         from .environments import EnvironmentNotFound
 
         manager = self.argo_environments()
         if manager is None:
             return None
         try:
-            return manager.resolve(model.runtime_environment_name, model.compute_type)
+            return manager.resolve(model.runtime_environment_name, model.compute_type, fresh=fresh)
         except EnvironmentNotFound as e:
             raise SchedulerError(str(e)) from None
 
@@ -642,7 +642,9 @@ class ArgoScheduler(Scheduler):
             updates["input_filename"] = os.path.basename(model.input_uri)
         after = before.copy(update=updates)
         if model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates:
-            self.validate_input(after, input_path if model.input_uri else None)
+            # Without a new notebook, a new environment is checked against the staged one.
+            staged = os.path.join(self.staging_path, job_definition_id, after.input_filename)
+            self.validate_input(after, input_path if model.input_uri else staged)
         elif "compute_type" in updates:
             self.check_environment(after)
         changed = {k for k, v in updates.items() if getattr(before, k) != v}

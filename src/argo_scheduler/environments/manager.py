@@ -307,9 +307,15 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
                 return candidate
         return offered[0] if offered else None
 
-    def resolve(self, name: str | None, compute_type: str | None) -> tuple[Environment, ComputeType | None]:
-        """The environment and compute type a job runs with, or EnvironmentNotFound saying what exists."""
-        environment = self.find(name)
+    def resolve(
+        self, name: str | None, compute_type: str | None, fresh: bool = False
+    ) -> tuple[Environment, ComputeType | None]:
+        """The environment and compute type a job runs with, or EnvironmentNotFound saying what exists.
+
+        `fresh` lists the sources again first: a submission must not pass on
+        a cached listing an environment deleted since.
+        """
+        environment = None if fresh else self.find(name)
         if environment is None:
             # Maybe created since the last listing; a submission may wait for one.
             environment = next((e for e in self.environments(refresh=True) if e.name == name), None)
