@@ -85,12 +85,13 @@ def build_workflow(job: DescribeJob, context: BuildContext) -> Workflow:
     if job.job_definition_id:
         labels[DEFINITION_ID_LABEL] = job.job_definition_id
     annotations = _annotations(job.input_filename, job.name, context)
+    workflow_spec = _workflow_spec(spec, context, labels, annotations)
     return Workflow(
         name=job_workflow_name(job.input_filename, job.job_id),
         namespace=context.namespace,
-        labels=labels,
+        labels=_with_pod_labels(labels, workflow_spec),
         annotations=annotations,
-        **_workflow_spec(spec, context, labels, annotations),
+        **workflow_spec,
     )
 
 
@@ -118,6 +119,8 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
         **_owner_label(context),
     }
     annotations = _annotations(definition.input_filename, definition.name, context)
+    workflow_spec = _workflow_spec(spec, context, labels, annotations)
+    labels = _with_pod_labels(labels, workflow_spec)
     stem = os.path.splitext(definition.input_filename)[0]
     return CronWorkflow(
         name=object_name(stem, definition.job_definition_id, CRON_NAME_MAX),
@@ -133,7 +136,7 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
         cron_suspend=not definition.active,
         # Runs carry the definition's labels so one selector lists them all.
         workflow_metadata=m.WorkflowMetadata(labels=labels, annotations=annotations),
-        **_workflow_spec(spec, context, labels, annotations),
+        **workflow_spec,
     )
 
 
@@ -211,6 +214,20 @@ def _has_password(url: str) -> bool:
 
 def _owner_label(context: BuildContext) -> dict[str, str]:
     return {OWNER_LABEL: label_value(context.owner)} if context.owner else {}
+
+
+def _with_pod_labels(labels: dict[str, str], workflow_spec: dict) -> dict[str, str]:
+    """The workflow's labels: the builder's, plus any label a pod mutation added.
+
+    Admission webhooks and label selectors look at the Workflow object (and a
+    cron run's Workflow gets its labels from workflowMetadata), never at the
+    pods' metadata; the Nebari workflow controller keys on
+    `jupyterflow-override` there. The builder's own labels win, so a mutation
+    cannot move a workflow out of the scheduler's selectors.
+    """
+    pod_metadata = workflow_spec.get("pod_metadata")
+    added = (pod_metadata.labels if pod_metadata else None) or {}
+    return {**added, **labels}
 
 
 def _annotations(input_filename: str, name: str, context: BuildContext) -> dict[str, str]:

@@ -7,4 +7,16 @@ from ..hookspecs import hookimpl
 
 @hookimpl
 def argo_scheduler_podspec_mutators() -> dict[str, type]:
-    return {}
+    # Imported here: the server loads this module at start-up, and a mutator
+    # module pulls in its dependencies only when a mutator is configured.
+    from .hostpath import HostPathPodSpecMutator
+    from .inherit import InheritPodSpecMutator
+    from .nebari import NebariPodSpecMutator
+    from .pvc import PVCPodSpecMutator
+
+    return {
+        "hostpath": HostPathPodSpecMutator,
+        "inherit": InheritPodSpecMutator,
+        "nebari": NebariPodSpecMutator,
+        "pvc": PVCPodSpecMutator,
+    }

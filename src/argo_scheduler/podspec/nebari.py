@@ -1,0 +1,82 @@
+"""The `nebari` mutator: the labels the Nebari workflow controller acts on.
+
+Nebari's workflow controller is a mutating admission webhook. For a Workflow
+labelled `jupyterflow-override: "true"` it copies the creator's running
+JupyterLab pod (image, env, volumes, nodeSelector, …) into every template.
+When Argo Server saw the request with Nebari's shared service-account token
+rather than the user's own, the controller finds the user from the
+`workflows.argoproj.io/creator-preferred-username` label, which it decodes
+(each `-<hex>` back to a character) — the encoding argo-jupyter-scheduler
+wrote, reproduced here so existing Nebari deployments keep working.
+
+The labels go on the pod; the builder copies labels a mutator adds to the
+pod onto the Workflow (and a CronWorkflow's runs), where the controller
+reads them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from traitlets import Unicode
+
+from ..names import label_value
+from .base import PodSpecMutator
+from .edit import set_labels
+
+if TYPE_CHECKING:
+    from kubernetes.client import V1Pod
+
+    from ..spec import RunSpec
+
+OVERRIDE_LABEL = "jupyterflow-override"
+PREFERRED_USERNAME_LABEL = "workflows.argoproj.io/creator-preferred-username"
+
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def nebari_label_value(username: str) -> str:
+    """The user name as the Nebari controller decodes it: lowercase, other characters as `-<hex>`.
+
+    "ana.perez@example.com" -> "ana-2eperez-40example-2ecom". A name whose
+    encoding is no valid label value (over 63 characters, say) gets
+    `label_value`'s slug instead: the manifest stays valid, and the
+    controller can then only find the user through Argo's own creator label.
+    """
+    encoded = _NOT_ALNUM.sub(lambda m: "-" + format(ord(m.group()), "x"), username.lower())
+    if len(encoded) <= 63 and _LABEL_VALUE.match(encoded):
+        return encoded
+    return label_value(username)
+
+
+class NebariPodSpecMutator(PodSpecMutator):
+    """Labels the job's workflow so the Nebari workflow controller dresses it like the user's JupyterLab pod."""
+
+    preferred_username = Unicode(
+        "",
+        config=True,
+        help="""The Nebari (Keycloak) user name the workflow controller looks up.
+        Default: "" — the job's owner (c.ArgoScheduler.owner, which defaults to
+        $JUPYTERHUB_USER), else $PREFERRED_USERNAME as argo-jupyter-scheduler
+        read it.
+
+            c.NebariPodSpecMutator.preferred_username = "ana.perez@example.com"
+        """,
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Read once here, so mutate depends on its arguments and config only.
+        self._environment_username = os.environ.get("PREFERRED_USERNAME", "")
+
+    def mutate(self, pod: "V1Pod", job: "RunSpec") -> None:
+        username = self.preferred_username or job.owner or self._environment_username
+        if not username:
+            raise ValueError(
+                "the nebari mutator needs the user's name for the Nebari workflow controller: "
+                "set c.ArgoScheduler.owner, $PREFERRED_USERNAME or c.NebariPodSpecMutator.preferred_username"
+            )
+        set_labels(pod, {OVERRIDE_LABEL: "true", PREFERRED_USERNAME_LABEL: nebari_label_value(username)})

@@ -1,0 +1,82 @@
+"""Fixtures for the built-in mutators: a fake Kubernetes API with a JupyterLab pod, a real ArgoScheduler."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from fake_kube import FakeKubeApi
+from podspec_helpers import LAB_NAMESPACE, TOKEN
+from jupyter_scheduler.orm import create_tables
+from traitlets.config import Config
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS = HERE.parent / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def singleuser_pod() -> dict:
+    """A Zero-to-JupyterHub 4 single-user pod as the API returns it."""
+    return json.loads((HERE / "singleuser_pod.json").read_text())
+
+
+@pytest.fixture
+def kube(singleuser_pod):
+    api = FakeKubeApi(TOKEN).start()
+    api.add_pod(singleuser_pod)
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def token_file(tmp_path) -> str:
+    path = tmp_path / "token"
+    path.write_text(TOKEN + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def make_inherit(kube, token_file, singleuser_pod):
+    """An InheritPodSpecMutator pointed at the fake API and the JupyterLab pod, prepared unless told not to."""
+    from argo_scheduler.podspec.inherit import InheritPodSpecMutator
+
+    def make(prepare: bool = True, **traits):
+        settings = dict(
+            host=kube.url,
+            token_file=token_file,
+            namespace=LAB_NAMESPACE,
+            pod_name=singleuser_pod["metadata"]["name"],
+        )
+        mutator = InheritPodSpecMutator(**{**settings, **traits})
+        if prepare:
+            mutator.prepare()
+        return mutator
+
+    return make
+
+
+@pytest.fixture
+def make_scheduler(tmp_path):
+    """A real ArgoScheduler on the argo engine (nothing starts), configured like jupyter_server_config.py."""
+    from argo_scheduler import ArgoScheduler
+    from argo_scheduler.environments import ArgoEnvironmentManager
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
+    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
+    create_tables(db_url)
+
+    def make(config: Config | None = None) -> ArgoScheduler:
+        config = config or Config()
+        config.ArgoScheduler.engine = "argo"
+        config.ArgoScheduler.image = "img:1"
+        config.ArgoScheduler.owner = config.ArgoScheduler.get("owner", "ana.perez@example.com")
+        config.ArgoScheduler.staging_path = config.ArgoScheduler.get("staging_path", str(tmp_path / "staging"))
+        return ArgoScheduler(
+            root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config
+        )
+
+    return make
