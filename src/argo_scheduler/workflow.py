@@ -370,7 +370,15 @@ def _convert(data: dict, fields: dict, ignored: set, where: str) -> dict:
 
 def to_manifest(workflow: Workflow | CronWorkflow) -> dict:
     """The plain dict an engine submits (Argo's JSON)."""
-    return workflow.to_dict()
+    manifest = workflow.to_dict()
+    spec = manifest.get("spec", {})
+    if manifest.get("kind") == "CronWorkflow" and "workflowMetadata" in spec.get("workflowSpec", {}):
+        # Argo's cron controller puts spec.workflowMetadata on each run when it
+        # creates it; workflowSpec.workflowMetadata only arrives on the first
+        # reconcile — too late for admission webhooks (Nebari's) and selectors.
+        # hera exposes only the latter, so the former is copied here.
+        spec["workflowMetadata"] = dict(spec["workflowSpec"]["workflowMetadata"])
+    return manifest
 
 
 def with_mutations(context: BuildContext, *mutations: PodMutation) -> BuildContext:
