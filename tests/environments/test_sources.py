@@ -150,12 +150,14 @@ def test_listings_are_cached_so_polling_does_not_hammer_conda_store(make_manager
         ({"compute_types": {"x": {"tolerations": [{"kye": "a"}]}}}, "unknown toleration field(s) kye"),
         ({"images": {"x": {"kernel": "python3"}}}, "needs an 'image'"),
         ({"images": {"x": {"image": "i", "pull_secret": "s"}}}, "unknown field(s) pull_secret"),
+        ({"images": {"x": {"image": "i", "env": {"ARGO_SCHEDULER_DB_URL": "sqlite://"}}}},
+         "env may not set ARGO_SCHEDULER_DB_URL"),
         ({"images": {"x": {"image": "i", "compute_types": ["huge"]}}, "compute_types": COMPUTE_TYPES},
          "names unknown compute type(s) huge"),
         ({"default_compute_type": "huge", "compute_types": COMPUTE_TYPES}, "names unknown compute type(s) huge"),
     ],
     ids=["gpus-not-int", "unknown-compute-field", "unknown-toleration-field", "image-missing",
-         "unknown-image-field", "image-names-unknown-compute-type", "default-unknown"],
+         "unknown-image-field", "image-env-reserved", "image-names-unknown-compute-type", "default-unknown"],
 )
 def test_config_mistakes_stop_the_manager_with_the_field_named(make_manager, traits, message):
     with pytest.raises(TraitError, match=None) as raised:

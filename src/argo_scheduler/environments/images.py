@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .model import Environment
 
+RESERVED_ENV_PREFIX = "ARGO_SCHEDULER_"
 _KEYS = {
     "image", "kernel", "label", "description", "image_pull_secret", "working_dir", "env",
     "compute_types", "default_compute_type",
@@ -23,6 +24,10 @@ def image_environment(name: str, entry: dict) -> Environment:
     env = entry.get("env") or {}
     if not isinstance(env, dict):
         raise ValueError(f"{where}: env must be a dict of name -> value")
+    reserved = sorted(k for k in env if str(k).startswith(RESERVED_ENV_PREFIX))
+    if reserved:
+        # The runtime's own variables (database URL, notifiers' Secrets) are not an image's to set.
+        raise ValueError(f"{where}: env may not set {', '.join(reserved)} ({RESERVED_ENV_PREFIX}* is argo_scheduler's)")
     compute_types = entry.get("compute_types")
     if compute_types is not None and (
         not isinstance(compute_types, (list, tuple)) or not all(isinstance(c, str) for c in compute_types)
