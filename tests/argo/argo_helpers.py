@@ -11,6 +11,9 @@ TOKEN = "fake-token"
 
 
 def make_engine(host: str, **traits) -> ArgoEngine:
-    # Small backoff: retries are exercised, not timed.
-    settings = dict(host=host, token=TOKEN, namespace=NAMESPACE, retries=2, backoff_factor=0.01, request_timeout=20.0)
+    # Small backoff: retries are exercised, not timed. A long timeout: Prism
+    # compiles each endpoint's schema on first use, which takes many seconds
+    # on a busy 2-core machine, and a client retry there would muddle the
+    # contract check's request log.
+    settings = dict(host=host, token=TOKEN, namespace=NAMESPACE, retries=2, backoff_factor=0.01, request_timeout=90.0)
     return ArgoEngine(**{**settings, **traits})
