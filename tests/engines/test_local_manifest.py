@@ -76,8 +76,9 @@ def test_the_documented_manifest_is_accepted():
         (lambda m: m["spec"].update(volumes=[{"name": "home", "emptyDir": {}}]), "spec.volumes"),
         (lambda m: run_container(m).update(volumeMounts=[{"name": "home", "mountPath": "/h"}]),
          "spec.templates[0].container.volumeMounts"),
-        (lambda m: run_container(m)["env"].append({"name": "T", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}),
-         "spec.templates[0].container.env[1].valueFrom"),
+        # secretKeyRef is served from the engine's secret store; other sources are not.
+        (lambda m: run_container(m)["env"].append({"name": "T", "valueFrom": {"configMapKeyRef": {"name": "s", "key": "k"}}}),
+         "spec.templates[0].container.env[1].valueFrom.configMapKeyRef"),
         (lambda m: run_container(m).update(envFrom=[{"secretRef": {"name": "s"}}]), "spec.templates[0].container.envFrom"),
         (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2}), "spec.templates[0].retryStrategy"),
         (lambda m: m["spec"].update(activeDeadlineSeconds=60), "spec.activeDeadlineSeconds"),
@@ -96,7 +97,7 @@ def test_the_documented_manifest_is_accepted():
         (lambda m: m["spec"].update(podMetadata={"labels": {}, "foo": {}}), "spec.podMetadata.foo"),
     ],
     ids=[
-        "volumes", "volumeMounts", "env-valueFrom", "envFrom", "retryStrategy", "activeDeadlineSeconds",
+        "volumes", "volumeMounts", "env-valueFrom-configMap", "envFrom", "retryStrategy", "activeDeadlineSeconds",
         "dag", "script", "sidecars", "outputs", "pod-securityContext", "container-securityContext",
         "artifacts", "withItems", "misspelled-spec-key", "misspelled-container-key",
         "unknown-metadata-key", "unknown-podMetadata-key",
