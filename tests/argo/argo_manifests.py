@@ -6,6 +6,8 @@ import uuid
 
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 
+from samples import sample_definition, sample_job
+
 from argo_scheduler.workflow import BuildContext, build_cron_workflow, build_workflow, to_manifest
 
 NAMESPACE = "jupyter"
@@ -20,34 +22,12 @@ CONTEXT = BuildContext(
 
 def job(job_id: str | None = None, **overrides) -> DescribeJob:
     job_id = job_id or str(uuid.uuid4())
-    fields = dict(
-        job_id=job_id,
-        name="hello",
-        input_filename="hello.ipynb",
-        runtime_environment_name="python3",
-        url=f"/jobs/{job_id}",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        output_formats=["ipynb"],
-        parameters={"n": "3", "greeting": "it's {{ here }}"},
-    )
-    return DescribeJob(**{**fields, **overrides})
+    return sample_job(**{"job_id": job_id, "url": f"/jobs/{job_id}",
+                         "parameters": {"n": "3", "greeting": "it's {{ here }}"}, **overrides})
 
 
 def definition(definition_id: str | None = None, **overrides) -> DescribeJobDefinition:
-    fields = dict(
-        job_definition_id=definition_id or str(uuid.uuid4()),
-        name="nightly report",
-        input_filename="report.ipynb",
-        runtime_environment_name="python3",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        active=True,
-        schedule="0 6 * * 1-5",
-        timezone="Europe/Paris",
-        output_formats=["ipynb", "html"],
-    )
-    return DescribeJobDefinition(**{**fields, **overrides})
+    return sample_definition(job_definition_id=definition_id or str(uuid.uuid4()), **overrides)
 
 
 def workflow_manifest(job_id: str | None = None, **overrides) -> dict:

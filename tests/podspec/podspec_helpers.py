@@ -7,12 +7,12 @@ import re
 
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 
+from samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
+
 from argo_scheduler.pod import PodContext, make_pod
 from argo_scheduler.spec import RunSpec
 from argo_scheduler.workflow import BuildContext, build_cron_workflow, build_workflow, to_manifest
 
-JOB_ID = "0b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"
-DEFINITION_ID = "9b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"
 STAGING = "/home/jovyan/.local/share/jupyter/scheduler_staging_area"
 DB_URL = "sqlite:////home/jovyan/.local/share/jupyter/scheduler.sqlite"
 OWNER = "ana.perez@example.com"
@@ -42,33 +42,11 @@ def context(owner: str | None = OWNER, mutators=(), **overrides) -> BuildContext
 
 
 def make_job(**overrides) -> DescribeJob:
-    fields = dict(
-        job_id=JOB_ID,
-        name="hello",
-        input_filename="hello.ipynb",
-        runtime_environment_name="python3",
-        url=f"/jobs/{JOB_ID}",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        output_formats=["ipynb"],
-    )
-    return DescribeJob(**{**fields, **overrides})
+    return sample_job(**overrides)
 
 
 def make_definition(**overrides) -> DescribeJobDefinition:
-    fields = dict(
-        job_definition_id=DEFINITION_ID,
-        name="nightly report",
-        input_filename="report.ipynb",
-        runtime_environment_name="python3",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        active=True,
-        schedule="0 6 * * 1-5",
-        timezone="Europe/Paris",
-        output_formats=["ipynb"],
-    )
-    return DescribeJobDefinition(**{**fields, **overrides})
+    return sample_definition(**{"output_formats": ["ipynb"], **overrides})
 
 
 def run_spec(owner: str | None = OWNER) -> RunSpec:

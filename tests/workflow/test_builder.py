@@ -6,8 +6,9 @@ import json
 
 import pytest
 import yaml
-from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 from kubernetes.client import V1Toleration, V1Volume, V1VolumeMount, V1HostPathVolumeSource
+
+from samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
 
 from argo_scheduler.pod import SecretRef, main_container
 from argo_scheduler.spec import RunSpec
@@ -21,8 +22,6 @@ from argo_scheduler.workflow import (
     with_mutations,
 )
 
-JOB_ID = "0b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"
-DEFINITION_ID = "9b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"
 STAGING = "/home/jovyan/.local/share/jupyter/scheduler_staging_area"
 CONTEXT = BuildContext(
     staging_path=STAGING,
@@ -33,34 +32,8 @@ CONTEXT = BuildContext(
 )
 
 
-def make_job(**overrides) -> DescribeJob:
-    fields = dict(
-        job_id=JOB_ID,
-        name="hello",
-        input_filename="hello.ipynb",
-        runtime_environment_name="python3",
-        url=f"/jobs/{JOB_ID}",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        output_formats=["ipynb"],
-    )
-    return DescribeJob(**{**fields, **overrides})
-
-
-def make_definition(**overrides) -> DescribeJobDefinition:
-    fields = dict(
-        job_definition_id=DEFINITION_ID,
-        name="nightly report",
-        input_filename="report.ipynb",
-        runtime_environment_name="python3",
-        create_time=1767225600000,
-        update_time=1767225600000,
-        active=True,
-        schedule="0 6 * * 1-5",
-        timezone="Europe/Paris",
-        output_formats=["ipynb", "html"],
-    )
-    return DescribeJobDefinition(**{**fields, **overrides})
+make_job = sample_job
+make_definition = sample_definition
 
 
 GOLDEN_CASES = {
