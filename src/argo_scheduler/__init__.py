@@ -1,7 +1,6 @@
 """argo_scheduler: jupyter-scheduler's UI in front, Argo Workflows behind."""
 
 from ._version import __version__
-from .hookspecs import hookimpl
 
 __all__ = ["__version__", "ArgoScheduler", "hookimpl"]
 
@@ -13,4 +12,8 @@ def __getattr__(name):
         from .scheduler import ArgoScheduler
 
         return ArgoScheduler
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
     raise AttributeError(f"module 'argo_scheduler' has no attribute {name!r}")
