@@ -119,7 +119,7 @@ def _scheduler(args, root_dir: str, config=None, create_db: bool = True):
         # The server creates the tables at start; the CLI may come first.
         create_tables(db_url)
     return ArgoScheduler(
-        root_dir=root_dir, environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config
+        root_dir=root_dir, environments_manager=ArgoEnvironmentManager(config=config), db_url=db_url, config=config
     )
 
 
@@ -275,15 +275,14 @@ def cmd_render(args) -> int:
                 job_definition_id=str(uuid.uuid4()), schedule=args.schedule, timezone=args.timezone,
                 create_time=now, update_time=now, active=True, **fields,
             )
-            context = scheduler.build_context(scheduler.kernel_for(definition))
-            built = build_cron_workflow(definition, context)
+            built = build_cron_workflow(definition, scheduler.context_for(definition))
         else:
             if args.timezone:
                 raise CliError("--timezone only applies with --schedule")
             job_id = str(uuid.uuid4())
             job = DescribeJob(job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, **fields)
             scheduler.validate_job(job, str(notebook))
-            built = build_workflow(job, scheduler.build_context(scheduler.kernel_for(job)))
+            built = build_workflow(job, scheduler.context_for(job))
     except _scheduler_errors() as e:
         raise CliError(str(e)) from e
     print(yaml.safe_dump(to_manifest(built), sort_keys=False, allow_unicode=True), end="")

@@ -255,7 +255,7 @@ def _workflow_spec(
         mutate(pod, spec)
     pod_level, container = _split_pod(pod)
 
-    def runtime(name: str, command: str, *extra: str) -> Container:
+    def runtime(name: str, command: str, *extra: str, settings: dict = container) -> Container:
         return Container(
             name=name,
             command=list(RUNTIME_COMMAND),
@@ -266,7 +266,7 @@ def _workflow_spec(
                 "--workflow-uid", "{{workflow.uid}}",
                 *extra,
             ],
-            **container,
+            **settings,
         )
 
     run = runtime(RUN_TEMPLATE, "run")
@@ -275,6 +275,9 @@ def _workflow_spec(
         "record-failure",
         "--workflow-status", "{{workflow.status}}",
         "--workflow-failures", "{{workflow.failures}}",
+        # It only writes a database row: the notebook's CPUs, memory and GPUs
+        # would make it wait for (or hold) a node it does not need.
+        settings={k: v for k, v in container.items() if k != "resources"},
     )
     # A steps template, because only a step can carry `when`: on success the
     # step is skipped and no second pod starts.

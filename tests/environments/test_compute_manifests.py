@@ -149,3 +149,16 @@ def test_the_scheduler_renders_each_environment_and_compute_type(
     assert workflow_spec(manifest).get("nodeSelector") == node_selector
     spec = json.loads(workflow_spec(manifest)["arguments"]["parameters"][0]["value"])
     assert spec["kernel_name"] == kernel
+
+
+def test_the_failure_recorder_does_not_ask_for_the_notebooks_gpus():
+    # GIVEN a GPU compute type
+    context = shape_context(
+        CONTEXT, image_environment("torch-gpu", IMAGES["torch-gpu"]), parse_compute_type("gpu-1", COMPUTE_TYPES["gpu-1"])
+    )
+    manifest = to_manifest(build_workflow(make_job(), context))
+    templates = {t["name"]: t for t in workflow_spec(manifest)["templates"]}
+    # THEN only the run pod requests them; the exit handler's pod only writes a record
+    assert "resources" in templates["run"]["container"]
+    assert "resources" not in templates["record-failure"]["container"]
+    assert templates["record-failure"]["container"]["image"] == templates["run"]["container"]["image"]
