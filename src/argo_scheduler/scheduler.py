@@ -366,7 +366,6 @@ class ArgoScheduler(Scheduler):
                 "kernel, save it, and submit the job again"
             )
 
-
     def validate_input(self, model, input_path: str | None) -> None:
         """What a user can get wrong before anything is created, for jobs and definitions."""
         if input_path is not None and not os.path.isfile(input_path):
