@@ -67,3 +67,39 @@ def golden(request):
         assert text == path.read_text(), f"{name} differs from the golden file; if intended, run pytest --regen-golden"
 
     return check
+
+
+class SchedulerHome:
+    """A Jupyter root holding report.ipynb, a fresh scheduler database and a staging folder."""
+
+    def __init__(self, path: Path):
+        import shutil
+
+        from jupyter_scheduler.orm import create_tables
+
+        self.root = path / "root"
+        self.root.mkdir()
+        shutil.copy(Path(__file__).resolve().parent / "notebooks" / "parameters.ipynb", self.root / "report.ipynb")
+        self.staging = path / "staging"
+        self.db_url = f"sqlite:///{path / 'scheduler.sqlite'}"
+        create_tables(self.db_url)
+
+    def scheduler(self, config=None, **traits):
+        """A real ArgoScheduler, built as SchedulerApp builds it; traits override config."""
+        from traitlets.config import Config
+
+        from argo_scheduler import ArgoScheduler
+        from argo_scheduler.environments import ArgoEnvironmentManager
+
+        config = config if config is not None else Config()
+        if "staging_path" not in config.ArgoScheduler and "staging_path" not in traits:
+            traits["staging_path"] = str(self.staging)
+        return ArgoScheduler(
+            root_dir=str(self.root), environments_manager=ArgoEnvironmentManager(config=config),
+            db_url=self.db_url, config=config, **traits,
+        )
+
+
+@pytest.fixture
+def scheduler_home(tmp_path) -> SchedulerHome:
+    return SchedulerHome(tmp_path)

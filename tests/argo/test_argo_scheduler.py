@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,29 +14,17 @@ from jupyter_scheduler.models import (
     ListJobsQuery,
     UpdateJobDefinition,
 )
-from jupyter_scheduler.orm import Job, JobDefinition, create_tables
+from jupyter_scheduler.orm import Job, JobDefinition
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.environments import ArgoEnvironmentManager
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OWNER = "ana@example.com"
 
 
 @pytest.fixture
-def make_scheduler(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-
+def make_scheduler(scheduler_home):
     def make(engine, owner: str = OWNER) -> ArgoScheduler:
-        scheduler = ArgoScheduler(
-            root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url,
-            engine="argo", namespace=NAMESPACE, owner=owner, image="img:1",
-            staging_path=str(tmp_path / "staging"),
-        )
+        scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=owner, image="img:1")
         scheduler.engine_instance = engine
         return scheduler
 

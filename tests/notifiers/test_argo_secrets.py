@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -15,15 +13,13 @@ from fake_argo import FakeArgo
 from fake_kubernetes import FakeKubernetes
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob
-from jupyter_scheduler.orm import Job, create_tables
+from jupyter_scheduler.orm import Job
 from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
 from argo_scheduler.engines.argo import ArgoEngine
 from argo_scheduler.engines.base import EngineError
-from argo_scheduler.environments import ArgoEnvironmentManager
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SLACK_TOKEN = "xoxb-argo-secret-token"
 
 
@@ -92,18 +88,10 @@ def test_no_cluster_and_no_kubeconfig_is_a_clear_error(argo, tmp_path, monkeypat
 
 
 @pytest.fixture
-def make_scheduler(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-
+def make_scheduler(scheduler_home):
     def make(engine: ArgoEngine) -> ArgoScheduler:
-        scheduler = ArgoScheduler(
-            root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, engine="argo",
-            namespace=NAMESPACE, owner="ana@example.com", image="img:1", notifiers=["slack"],
-            staging_path=str(tmp_path / "staging"),
+        scheduler = scheduler_home.scheduler(
+            engine="argo", namespace=NAMESPACE, owner="ana@example.com", image="img:1", notifiers=["slack"]
         )
         scheduler.engine_instance = engine
         return scheduler

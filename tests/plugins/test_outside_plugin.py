@@ -3,42 +3,29 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from jupyter_scheduler.models import CreateJob, DescribeJob
-from jupyter_scheduler.orm import create_tables
 from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.environments import ArgoEnvironmentManager
 from argo_scheduler.plugins import PluginError
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PROVIDER = "argo-scheduler-example-plugin 0.1.0"
 
 
 @pytest.fixture
-def make_scheduler(tmp_path):
-    (tmp_path / "root").mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", tmp_path / "root" / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-
+def make_scheduler(scheduler_home, tmp_path):
     def make(**settings) -> ArgoScheduler:
         config = Config()
-        config.ArgoScheduler.staging_path = str(tmp_path / "staging")
         config.LocalEngine.state_dir = str(tmp_path / "engine")
         for dotted, value in settings.items():
             section, trait = dotted.split("__")
             config[section][trait] = value
-        return ArgoScheduler(
-            root_dir=str(tmp_path / "root"), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config
-        )
+        return scheduler_home.scheduler(config)
 
     return make
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from fake_kube import FakeKubeApi
 from podspec_helpers import LAB_NAMESPACE, TOKEN
-from jupyter_scheduler.orm import create_tables
 from traitlets.config import Config
 
 HERE = Path(__file__).resolve().parent
-NOTEBOOKS = HERE.parent / "notebooks"
 
 
 @pytest.fixture(scope="session")
@@ -58,25 +55,14 @@ def make_inherit(kube, token_file, singleuser_pod):
 
 
 @pytest.fixture
-def make_scheduler(tmp_path):
+def make_scheduler(scheduler_home):
     """A real ArgoScheduler on the argo engine (nothing starts), configured like jupyter_server_config.py."""
-    from argo_scheduler import ArgoScheduler
-    from argo_scheduler.environments import ArgoEnvironmentManager
 
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-
-    def make(config: Config | None = None) -> ArgoScheduler:
+    def make(config: Config | None = None):
         config = config or Config()
         config.ArgoScheduler.engine = "argo"
         config.ArgoScheduler.image = "img:1"
         config.ArgoScheduler.owner = config.ArgoScheduler.get("owner", "ana.perez@example.com")
-        config.ArgoScheduler.staging_path = config.ArgoScheduler.get("staging_path", str(tmp_path / "staging"))
-        return ArgoScheduler(
-            root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config
-        )
+        return scheduler_home.scheduler(config)
 
     return make
