@@ -41,12 +41,15 @@ class RunSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class RunSettings:
-    """0 means "none": no deadline, no retry, no wait between attempts, no per-cell limit."""
+    """0 means "none": no deadline, no retry, no wait between attempts, no per-cell limit.
+
+    The defaults are ArgoScheduler's (its traits of the same names).
+    """
 
     timeout_seconds: int = 0
     retries: int = 0
-    retry_backoff_seconds: int = 0
-    retry_backoff_factor: int = 1
+    retry_backoff_seconds: int = 10
+    retry_backoff_factor: int = 2
     cell_timeout_seconds: int = 0
 
     @property
