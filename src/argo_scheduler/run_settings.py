@@ -52,10 +52,6 @@ class RunSettings:
     retry_backoff_factor: int = 2
     cell_timeout_seconds: int = 0
 
-    @property
-    def attempts(self) -> int:
-        return self.retries + 1
-
     def check(self) -> "RunSettings":
         """Itself, or RunSettingsError for a value out of range (config defaults are checked too)."""
         for key, limit in _LIMITS.items():

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from jupyter_scheduler.exceptions import SchedulerError
-from jupyter_scheduler.models import CreateJob, CreateJobDefinition
+from jupyter_scheduler.models import CreateJob, CreateJobDefinition, UpdateJobDefinition
 from jupyter_scheduler.orm import Job, JobDefinition
 from traitlets.config import Config
 
+from argo_scheduler.engines import local_cron
 from argo_scheduler.engines.local_agent import stop_agent
 from argo_scheduler.workflow import job_workflow_name
 
@@ -180,3 +182,34 @@ def test_bad_settings_are_refused_before_anything_is_created(make_scheduler, set
     with scheduler.db_session() as session:
         assert session.query(Job).count() == 0 and session.query(JobDefinition).count() == 0
     assert scheduler.get_engine().status() == {} and scheduler.get_engine().crons() == {}
+
+
+def test_a_definitions_settings_reach_its_cron_and_bad_updates_change_nothing(make_scheduler):
+    # GIVEN a job definition with a timeout and a retry, on the local engine's cron
+    scheduler = make_scheduler()
+    definition_id = scheduler.create_job_definition(CreateJobDefinition(
+        input_uri="sleep.ipynb", name="nightly", runtime_environment_name="python3",
+        runtime_environment_parameters={"timeout_seconds": "900", "retries": "1"},
+        schedule="0 6 * * *", output_formats=["ipynb"],
+    ))
+    definition = scheduler.get_job_definition(definition_id)
+    cron_manifest = local_cron.CronDir(scheduler.get_engine().crons_dir / scheduler.cron_name(definition)).manifest
+
+    def workflow_spec() -> dict:
+        return json.loads(cron_manifest.read_text())["spec"]["workflowSpec"]
+
+    assert workflow_spec()["activeDeadlineSeconds"] == 900
+    # WHEN an update asks for an unusable value
+    with pytest.raises(SchedulerError, match="retries must be between 0 and 10 retries, got 50"):
+        scheduler.update_job_definition(definition_id, UpdateJobDefinition(runtime_environment_parameters={"retries": "50"}))
+    # THEN neither the record nor the schedule changed
+    assert scheduler.get_job_definition(definition_id).runtime_environment_parameters == {
+        "timeout_seconds": 900, "retries": 1,
+    }
+    assert workflow_spec()["activeDeadlineSeconds"] == 900
+    # AND WHEN a usable update comes THEN the schedule's runs get it
+    scheduler.update_job_definition(
+        definition_id, UpdateJobDefinition(runtime_environment_parameters={"timeout_seconds": "60"})
+    )
+    assert workflow_spec()["activeDeadlineSeconds"] == 60
+    assert "retryStrategy" not in next(t for t in workflow_spec()["templates"] if t["name"] == "run")
