@@ -129,3 +129,14 @@ def test_bad_configured_defaults_are_refused_too():
 def test_other_runtime_environment_parameters_are_left_alone():
     # GIVEN keys this project does not read (another extension's) WHEN resolved THEN they are ignored
     assert resolve({"gpu_flavour": "a100", "retries": "1"}, RunSettings()) == RunSettings(retries=1)
+
+
+def test_the_schedulers_defaults_are_the_builders():
+    # GIVEN ArgoScheduler's traits and the builder's own defaults
+    from dataclasses import fields
+
+    from argo_scheduler import ArgoScheduler
+
+    traits = ArgoScheduler.class_traits()
+    # THEN a BuildContext made without the scheduler renders what an unconfigured scheduler renders
+    assert {f.name: traits[f.name].default_value for f in fields(RunSettings)} == vars(RunSettings())
