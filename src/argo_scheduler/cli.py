@@ -35,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+_RUN_SETTING_OPTIONS = (
+    ("--timeout", "timeout_seconds", "seconds the whole run may take"),
+    ("--retries", "retries", "attempts after the first when the run fails"),
+    ("--retry-backoff", "retry_backoff_seconds", "seconds before the first retry"),
+    ("--cell-timeout", "cell_timeout_seconds", "seconds one cell may run"),
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="argo-scheduler", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -56,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (repeatable): ipynb, html or any nbconvert exporter (default: ipynb)",
     )
     job_input.add_argument("--name", help="job name shown in the UI (default: the notebook's name)")
+    # The job's runtime environment parameters, as the UI would send them (docs/timeouts.md).
+    for option, key, what in _RUN_SETTING_OPTIONS:
+        job_input.add_argument(option, dest=key, metavar="N", help=f"{what} (default: from config)")
 
     run = sub.add_parser("run", parents=[common, job_input], help="run a notebook now")
     run.add_argument("--detach", action="store_true", help="return once submitted instead of waiting")
@@ -168,10 +179,12 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 def _job_fields(args, notebook: Path, content) -> dict:
     kernel = (content.metadata.get("kernelspec") or {}).get("name", "")
+    settings = {key: getattr(args, key) for _, key, _ in _RUN_SETTING_OPTIONS if getattr(args, key) is not None}
     return dict(
         input_filename=notebook.name,
         name=args.name or notebook.stem,
         runtime_environment_name=kernel,
+        runtime_environment_parameters=settings or None,
         parameters=_parameters(args.parameter),
         output_formats=args.output_format or ["ipynb"],
     )

@@ -208,6 +208,64 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+    # Timeouts and retries: what a job gets when its runtime_environment_parameters
+    # do not say (docs/timeouts.md).
+    timeout_seconds = Integer(
+        0,
+        config=True,
+        help="""Seconds a job's run may take in all, attempts and the waits
+        between them included (the workflow's activeDeadlineSeconds); past it
+        the job ends FAILED "timed out after N s". A job sets its own with the
+        runtime environment parameter `timeout_seconds`. Default: 0 (no limit).
+
+            c.ArgoScheduler.timeout_seconds = 6 * 3600
+        """,
+    )
+
+    retries = Integer(
+        0,
+        config=True,
+        help="""Attempts after the first when a run fails (Argo's retryStrategy
+        limit); a job sets its own with the runtime environment parameter
+        `retries` (at most 10). Default: 0 (no retry).
+
+            c.ArgoScheduler.retries = 2
+        """,
+    )
+
+    retry_backoff_seconds = Integer(
+        10,
+        config=True,
+        help="""Seconds to wait before the first retry; each later wait is
+        retry_backoff_factor times longer. A job sets its own with the runtime
+        environment parameter `retry_backoff_seconds`. Default: 10.
+
+            c.ArgoScheduler.retry_backoff_seconds = 60
+        """,
+    )
+
+    retry_backoff_factor = Integer(
+        2,
+        config=True,
+        help="""How much longer each wait between attempts is than the one
+        before (Argo's backoff factor, 1 to 10). Default: 2.
+
+            c.ArgoScheduler.retry_backoff_factor = 2
+        """,
+    )
+
+    cell_timeout_seconds = Integer(
+        0,
+        config=True,
+        help="""Seconds one notebook cell may run (papermill's
+        execution_timeout); a cell running longer fails the run. A job sets
+        its own with the runtime environment parameter `cell_timeout_seconds`.
+        Default: 0 (no limit).
+
+            c.ArgoScheduler.cell_timeout_seconds = 1800
+        """,
+    )
+
     engine_instance = Instance(Engine, allow_none=True)
 
     def __init__(self, *args, **kwargs):
@@ -255,6 +313,7 @@ class ArgoScheduler(Scheduler):
         for mutator in self.mutator_instances:
             mutator.prepare()
         return BuildContext(
+            run_defaults=self.run_defaults(),
             pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
             notifiers=[{"name": name, "config": n.pod_config()} for name, n in self.notifier_instances.items()],
             staging_path=self.staging_path,
@@ -270,6 +329,26 @@ class ArgoScheduler(Scheduler):
                 failed_jobs_history_limit=self.failed_jobs_history_limit,
             ),
         )
+
+    def run_defaults(self):
+        from .run_settings import RunSettings
+
+        return RunSettings(
+            timeout_seconds=self.timeout_seconds,
+            retries=self.retries,
+            retry_backoff_seconds=self.retry_backoff_seconds,
+            retry_backoff_factor=self.retry_backoff_factor,
+            cell_timeout_seconds=self.cell_timeout_seconds,
+        )
+
+    def check_run_settings(self, model) -> None:
+        """The job's timeouts and retries are usable, or a SchedulerError naming the bad one."""
+        from .run_settings import RunSettingsError, resolve
+
+        try:
+            resolve(model.runtime_environment_parameters, self.run_defaults())
+        except RunSettingsError as e:
+            raise SchedulerError(f"runtime environment parameters: {e}") from None
 
     def _notifier_env(self, pod, spec) -> None:
         """The env the notifiers' pod halves need (Secret references), once each."""
@@ -372,6 +451,7 @@ class ArgoScheduler(Scheduler):
             raise InputUriError(model.input_uri)
         self.validate_job(model, input_path)
         self.check_environment(model)
+        self.check_run_settings(model)
 
     # ---- ownership ------------------------------------------------------
 
@@ -646,6 +726,8 @@ class ArgoScheduler(Scheduler):
             self.validate_input(after, input_path if model.input_uri else staged)
         elif "compute_type" in updates:
             self.check_environment(after)
+        if "runtime_environment_parameters" in updates:
+            self.check_run_settings(after)
         changed = {k for k, v in updates.items() if getattr(before, k) != v}
         if not changed:
             return

@@ -17,6 +17,7 @@ from kubernetes.client import ApiClient, V1Pod
 
 from .names import label_value, object_name
 from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
+from .run_settings import RunSettings, RunSettingsError, resolve
 from .spec import RunSpec
 
 RUN_TEMPLATE = "run"
@@ -36,6 +37,13 @@ NOTEBOOK_ANNOTATION = LABEL_PREFIX + "notebook"
 JOB_NAME_ANNOTATION = LABEL_PREFIX + "job-name"
 
 CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
+# Argo substitutes the retry number (0 for the first attempt) in a container
+# template that has a retryStrategy.
+RETRY_NUMBER = "{{retries}}"
+# A failed cell and a pod lost with its node are both worth another attempt:
+# "Always" retries Argo's Failed (the notebook failed) and Error (the pod
+# could not run) alike; a stopped workflow is never retried.
+RETRY_POLICY = "Always"
 
 PodMutation = Callable[[V1Pod, RunSpec], None]
 
@@ -76,16 +84,19 @@ class BuildContext:
     # The notifiers' pod halves: [{"name": …, "config": {…}}] (no secrets).
     notifiers: Sequence[dict] = ()
     cron: CronOptions = field(default_factory=CronOptions)
+    # Timeouts and retries of a job that sets none in its runtime_environment_parameters.
+    run_defaults: RunSettings = field(default_factory=RunSettings)
 
 
 def build_workflow(job: DescribeJob, context: BuildContext) -> Workflow:
     """The Workflow that runs one job: one pod, plus a failure recorder on exit."""
+    settings = run_settings(job, context)
     spec = job_run_spec(job, context)
     labels = {**MANAGED_BY, JOB_ID_LABEL: job.job_id, **_owner_label(context)}
     if job.job_definition_id:
         labels[DEFINITION_ID_LABEL] = job.job_definition_id
     annotations = _annotations(job.input_filename, job.name, context)
-    workflow_spec = _workflow_spec(spec, context, labels, annotations)
+    workflow_spec = _workflow_spec(spec, context, labels, annotations, settings)
     return Workflow(
         name=job_workflow_name(job.input_filename, job.job_id),
         namespace=context.namespace,
@@ -112,6 +123,7 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
             f"concurrency policy {cron.concurrency_policy!r} is not one of "
             f"{', '.join(CONCURRENCY_POLICIES)}"
         )
+    settings = run_settings(definition, context)
     spec = definition_run_spec(definition, context)
     labels = {
         **MANAGED_BY,
@@ -119,7 +131,7 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
         **_owner_label(context),
     }
     annotations = _annotations(definition.input_filename, definition.name, context)
-    workflow_spec = _workflow_spec(spec, context, labels, annotations)
+    workflow_spec = _workflow_spec(spec, context, labels, annotations, settings)
     labels = _with_pod_labels(labels, workflow_spec)
     stem = os.path.splitext(definition.input_filename)[0]
     return CronWorkflow(
@@ -158,6 +170,14 @@ def definition_run_spec(definition: DescribeJobDefinition, context: BuildContext
         ),
         **_common_spec_fields(definition, context),
     )
+
+
+def run_settings(model: DescribeJob | DescribeJobDefinition, context: BuildContext) -> RunSettings:
+    """The job's timeouts and retries: its runtime_environment_parameters over the context's defaults."""
+    try:
+        return resolve(model.runtime_environment_parameters, context.run_defaults)
+    except RunSettingsError as e:
+        raise BuildError(str(e)) from None
 
 
 def validate_schedule(schedule: str) -> str:
@@ -238,7 +258,11 @@ def _annotations(input_filename: str, name: str, context: BuildContext) -> dict[
 
 
 def _workflow_spec(
-    spec: RunSpec, context: BuildContext, labels: dict[str, str], annotations: dict[str, str]
+    spec: RunSpec,
+    context: BuildContext,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    settings: RunSettings,
 ) -> dict:
     """Workflow-spec keyword arguments shared by Workflow and CronWorkflow."""
     pod = make_pod(
@@ -255,7 +279,7 @@ def _workflow_spec(
         mutate(pod, spec)
     pod_level, container = _split_pod(pod)
 
-    def runtime(name: str, command: str, *extra: str, settings: dict = container) -> Container:
+    def runtime(name: str, command: str, *extra: str, settings: dict = container, **template) -> Container:
         return Container(
             name=name,
             command=list(RUNTIME_COMMAND),
@@ -267,14 +291,16 @@ def _workflow_spec(
                 *extra,
             ],
             **settings,
+            **template,
         )
 
-    run = runtime(RUN_TEMPLATE, "run")
+    run = runtime(RUN_TEMPLATE, "run", *_run_arguments(settings), retry_strategy=_retry_strategy(settings))
     record_failure = runtime(
         RECORD_FAILURE_TEMPLATE,
         "record-failure",
         "--workflow-status", "{{workflow.status}}",
         "--workflow-failures", "{{workflow.failures}}",
+        *(["--timeout-seconds", str(settings.timeout_seconds)] if settings.timeout_seconds else []),
         # It only writes a database row: the notebook's CPUs, memory and GPUs
         # would make it wait for (or hold) a node it does not need.
         settings={k: v for k, v in container.items() if k != "resources"},
@@ -296,8 +322,38 @@ def _workflow_spec(
         on_exit=EXIT_TEMPLATE,
         arguments=[Parameter(name=SPEC_PARAMETER, value=spec.to_json())],
         templates=[run, exit_handler, record_failure],
+        # The workflow's deadline, not the run template's: it bounds the whole
+        # run, attempts and waits between them included, and Argo exempts the
+        # onExit handler from it, so the failure recorder still runs
+        # (docs/timeouts.md). Zero would mean "terminate now" to Argo.
+        active_deadline_seconds=settings.timeout_seconds or None,
         **pod_level,
     )
+
+
+def _run_arguments(settings: RunSettings) -> list[str]:
+    """The run command's options for the per-cell timeout and the attempt it is."""
+    arguments = []
+    if settings.cell_timeout_seconds:
+        arguments += ["--cell-timeout", str(settings.cell_timeout_seconds)]
+    if settings.retries:
+        arguments += ["--retry-number", RETRY_NUMBER, "--retry-limit", str(settings.retries)]
+    return arguments
+
+
+def _retry_strategy(settings: RunSettings) -> m.RetryStrategy | None:
+    if not settings.retries:
+        return None
+    backoff = None
+    if settings.retry_backoff_seconds:
+        # No maxDuration: Argo then overrides each retried pod's deadline with
+        # what is left of it (argo-workflows#13044); the workflow's deadline
+        # already bounds the attempts.
+        backoff = m.Backoff(
+            duration=str(settings.retry_backoff_seconds),
+            factor=m.IntOrString(settings.retry_backoff_factor),
+        )
+    return m.RetryStrategy(limit=m.IntOrString(settings.retries), retry_policy=RETRY_POLICY, backoff=backoff)
 
 
 # V1PodSpec field (as serialized) -> (hera Workflow keyword, hera model or None)

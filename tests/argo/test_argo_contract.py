@@ -17,9 +17,14 @@ from argo_scheduler.engines.base import PENDING, WorkflowNotFound
 from argo_scheduler.workflow import JOB_ID_LABEL
 
 
-def test_submit_sends_the_builders_manifest_unchanged(engine, fake):
+TIMEOUTS_AND_RETRIES = {"timeout_seconds": "3600", "retries": "2", "retry_backoff_seconds": "30",
+                        "cell_timeout_seconds": "600"}
+
+
+@pytest.mark.parametrize("settings", [{}, TIMEOUTS_AND_RETRIES], ids=["plain", "timeouts-retries"])
+def test_submit_sends_the_builders_manifest_unchanged(engine, fake, settings):
     # GIVEN a workflow rendered by the real builder
-    manifest = workflow_manifest()
+    manifest = workflow_manifest(runtime_environment_parameters=settings)
     # WHEN it is submitted
     state = engine.submit(manifest)
     # THEN Argo received exactly that manifest, in the create request Argo's API defines

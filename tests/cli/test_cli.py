@@ -76,6 +76,20 @@ def test_render_prints_a_schema_valid_manifest(cli, argo_schema_validator):
     assert cli.job_rows() == []
 
 
+def test_render_carries_timeouts_and_retries(cli, argo_schema_validator):
+    # GIVEN a notebook WHEN rendered with a timeout, retries and a per-cell timeout
+    notebook = cli.notebook("parameters.ipynb")
+    result = cli("render", notebook, "--timeout", "600", "--retries", "2", "--retry-backoff", "5", "--cell-timeout", "60")
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load(result.stdout)
+    argo_schema_validator(manifest)
+    # THEN the manifest has the deadline and the run template's retry strategy
+    assert manifest["spec"]["activeDeadlineSeconds"] == 600
+    [run] = [t for t in manifest["spec"]["templates"] if t["name"] == "run"]
+    assert run["retryStrategy"] == {"limit": 2, "retryPolicy": "Always", "backoff": {"duration": "5", "factor": 2}}
+    assert run["container"]["args"][-6:-4] == ["--cell-timeout", "60"]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -88,9 +102,11 @@ def test_render_prints_a_schema_valid_manifest(cli, argo_schema_validator):
         (["render", "{parameters}", "--schedule", "0 6 * * *", "--timezone", "Mars/Base"], "not a known time zone"),
         (["status", "00000000-0000-0000-0000-000000000000"], "no job"),
         (["run", "{parameters}", "--config", "missing_config.py"], "does not exist"),
+        (["run", "{parameters}", "--retries", "many"], "retries must be a whole number of retries, got 'many'"),
+        (["render", "{parameters}", "--timeout", "-3"], "timeout_seconds must be between 0"),
     ],
     ids=["missing-notebook", "no-kernelspec", "no-equals", "bad-key", "unknown-format", "bad-cron", "bad-timezone",
-         "unknown-job", "missing-config"],
+         "unknown-job", "missing-config", "bad-retries", "negative-timeout"],
 )
 def test_bad_input_is_one_clear_line_and_leaves_nothing_behind(cli, args, message):
     # GIVEN notebooks in the working folder

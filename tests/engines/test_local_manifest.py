@@ -80,8 +80,26 @@ def test_the_documented_manifest_is_accepted():
         (lambda m: run_container(m)["env"].append({"name": "T", "valueFrom": {"configMapKeyRef": {"name": "s", "key": "k"}}}),
          "spec.templates[0].container.env[1].valueFrom.configMapKeyRef"),
         (lambda m: run_container(m).update(envFrom=[{"secretRef": {"name": "s"}}]), "spec.templates[0].container.envFrom"),
-        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2}), "spec.templates[0].retryStrategy"),
-        (lambda m: m["spec"].update(activeDeadlineSeconds=60), "spec.activeDeadlineSeconds"),
+        # The builder's retryStrategy and workflow deadline are honoured; other variants are not.
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "expression": "true"}),
+         "spec.templates[0].retryStrategy.expression"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "retryPolicy": "OnTransientError"}),
+         "spec.templates[0].retryStrategy.retryPolicy"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "affinity": {"nodeAntiAffinity": {}}}),
+         "spec.templates[0].retryStrategy.affinity"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "backoff": {"duration": "1", "maxDuration": "1m"}}),
+         "spec.templates[0].retryStrategy.backoff.maxDuration"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "backoff": {"duration": "1", "cap": "1m"}}),
+         "spec.templates[0].retryStrategy.backoff.cap"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": 2, "backoff": {"duration": "2m"}}),
+         "spec.templates[0].retryStrategy.backoff.duration"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={"limit": "{{workflow.parameters.spec}}"}),
+         "spec.templates[0].retryStrategy.limit"),
+        (lambda m: m["spec"]["templates"][0].update(retryStrategy={}), "spec.templates[0].retryStrategy.limit"),
+        (lambda m: m["spec"]["templates"][1].update(retryStrategy={"limit": 2}), "spec.templates[1].retryStrategy"),
+        (lambda m: m["spec"].update(retryStrategy={"limit": 2}), "spec.retryStrategy"),
+        (lambda m: m["spec"]["templates"][0].update(activeDeadlineSeconds=60), "spec.templates[0].activeDeadlineSeconds"),
+        (lambda m: m["spec"].update(activeDeadlineSeconds="1h"), "spec.activeDeadlineSeconds"),
         (lambda m: m["spec"]["templates"].append({"name": "d", "dag": {"tasks": []}}), "spec.templates[3].dag"),
         (lambda m: m["spec"]["templates"].append({"name": "s", "script": {"image": "i", "source": "x"}}),
          "spec.templates[3].script"),
@@ -97,7 +115,10 @@ def test_the_documented_manifest_is_accepted():
         (lambda m: m["spec"].update(podMetadata={"labels": {}, "foo": {}}), "spec.podMetadata.foo"),
     ],
     ids=[
-        "volumes", "volumeMounts", "env-valueFrom-configMap", "envFrom", "retryStrategy", "activeDeadlineSeconds",
+        "volumes", "volumeMounts", "env-valueFrom-configMap", "envFrom",
+        "retry-expression", "retry-OnTransientError", "retry-affinity", "retry-maxDuration", "retry-cap",
+        "retry-duration-units", "retry-limit-tag", "retry-without-limit", "retry-on-steps", "retry-in-spec",
+        "template-activeDeadlineSeconds", "activeDeadlineSeconds-units",
         "dag", "script", "sidecars", "outputs", "pod-securityContext", "container-securityContext",
         "artifacts", "withItems", "misspelled-spec-key", "misspelled-container-key",
         "unknown-metadata-key", "unknown-podMetadata-key",
@@ -224,3 +245,46 @@ def test_recursive_templates_are_refused():
     manifest["spec"]["entrypoint"] = "loop"
     with pytest.raises(UnsupportedManifest, match="recursive"):
         parse(manifest)
+
+
+@pytest.mark.parametrize(
+    ("retry_strategy", "limit", "phases", "delays"),
+    [
+        ({"limit": 2}, 2, {"Failed"}, [0, 0]),
+        ({"limit": "3", "retryPolicy": "Always", "backoff": {"duration": "5", "factor": 2}}, 3, {"Failed", "Error"}, [5, 10, 20]),
+        ({"limit": 1, "retryPolicy": "OnError", "backoff": {"duration": 2}}, 1, {"Error"}, [2]),
+    ],
+    ids=["default-policy", "builder-shape", "on-error"],
+)
+def test_a_retry_strategy_is_read_as_argo_reads_it(retry_strategy, limit, phases, delays):
+    # GIVEN the run template with a retryStrategy whose container uses {{retries}}
+    def edit(m):
+        m["spec"]["templates"][0]["retryStrategy"] = retry_strategy
+        run_container(m)["args"] += ["--retry-number", "{{retries}}"]
+
+    # WHEN the local engine reads it
+    retry = parse(edited(edit)).templates["run"].retry
+    # THEN limit, retried phases and Argo's exponential backoff are as written
+    assert (retry.limit, set(retry.phases)) == (limit, phases)
+    assert [retry.delay(n) for n in range(1, limit + 1)] == delays
+
+
+def test_retries_is_known_only_where_a_retry_strategy_is():
+    # GIVEN {{retries}} in a template without a retryStrategy
+    manifest = edited(lambda m: run_container(m)["args"].append("{{retries}}"))
+    # WHEN it is read THEN it is refused as Argo refuses an unknown variable
+    with pytest.raises(EngineError, match=r"failed to resolve \{\{retries\}\}"):
+        parse(manifest)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(60, 60), ("60", 60)], ids=["int", "string"])
+def test_the_workflow_deadline_is_read(value, expected):
+    # GIVEN spec.activeDeadlineSeconds WHEN read THEN the plan carries it
+    assert parse(edited(lambda m: m["spec"].update(activeDeadlineSeconds=value))).active_deadline_seconds == expected
+
+
+def test_a_zero_deadline_is_invalid():
+    # GIVEN activeDeadlineSeconds 0, which asks Argo to terminate a running workflow
+    # WHEN read THEN it is refused as invalid for a new run
+    with pytest.raises(EngineError, match="activeDeadlineSeconds must be at least 1"):
+        parse(edited(lambda m: m["spec"].update(activeDeadlineSeconds=0)))

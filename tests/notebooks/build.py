@@ -76,11 +76,32 @@ def sleep() -> nbformat.NotebookNode:
     )
 
 
+def fails_first_time() -> nbformat.NotebookNode:
+    # A run that fails until the file `marker` exists, creating it as it
+    # fails: its first attempt fails, a second one succeeds.
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            new_markdown_cell("Fails on its first run (no `marker` file yet) and succeeds on the next."),
+            parameters_cell('marker = "marker"'),
+            new_code_cell(
+                "import os\n"
+                "first_time = not os.path.exists(marker)\n"
+                "if first_time:\n"
+                "    open(marker, \"w\").close()"
+            ),
+            new_code_cell("1 / 0 if first_time else None"),
+            new_code_cell('print("second time lucky")'),
+        ],
+    )
+
+
 FIXTURES = {
     "parameters.ipynb": typed_parameters,
     "divide_by_zero.ipynb": divide_by_zero,
     "no_kernelspec.ipynb": no_kernelspec,
     "sleep.ipynb": sleep,
+    "fails_first_time.ipynb": fails_first_time,
 }
 
 

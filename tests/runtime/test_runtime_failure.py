@@ -282,3 +282,84 @@ def test_a_succeeded_workflow_is_left_alone(db_url, staging):
     )
     assert result is None
     assert read_job(db_url, uid) is None
+
+
+DEADLINE = NodeFailure.of({"displayName": "nb", "message": "Step exceeded its deadline", "phase": "Failed"})
+KUBELET_DEADLINE = NodeFailure.of(
+    {"displayName": "nb", "message": "Pod was active on the node longer than the specified deadline", "phase": "Failed"}
+)
+TIMED_OUT = f"timed out after 60 s (Argo: Step exceeded its deadline); {OUTPUTS_MAY_BE_MISSING}"
+TIMEOUT_DECISIONS = [
+    ("pod-killed", row(Status.IN_PROGRESS), [DEADLINE], (Status.FAILED, TIMED_OUT)),
+    ("pod-terminated", row(Status.FAILED, TERMINATED_MESSAGE, ended=True), [DEADLINE], (Status.FAILED, TIMED_OUT)),
+    (
+        "attempt-terminated",
+        row(Status.FAILED, f"attempt 3 of 3 failed: {TERMINATED_MESSAGE}; attempt 1: boom", ended=True),
+        [DEADLINE],
+        (Status.FAILED, TIMED_OUT),
+    ),
+    (
+        "during-retry-wait",
+        row(Status.IN_PROGRESS, "attempt 1 of 3 failed: boom; retrying"),
+        [DEADLINE],
+        (Status.FAILED, TIMED_OUT),
+    ),
+    (
+        "kubelet-words",
+        row(Status.IN_PROGRESS),
+        [KUBELET_DEADLINE],
+        (Status.FAILED, "timed out after 60 s (Argo: Pod was active on the node longer than the specified deadline); "
+                        f"{OUTPUTS_MAY_BE_MISSING}"),
+    ),
+    # A cell error the pod recorded itself, on its last attempt, stays the reason.
+    ("own-failure-wins", row(Status.FAILED, "attempt 2 of 2 failed: boom", ended=True), [DEADLINE], None),
+    ("stopped-wins", row(Status.STOPPING), [DEADLINE], (Status.STOPPED, STOPPED_BY_USER)),
+]
+
+
+@pytest.mark.parametrize(
+    ("current", "failures", "expected"),
+    [case[1:] for case in TIMEOUT_DECISIONS],
+    ids=[case[0] for case in TIMEOUT_DECISIONS],
+)
+def test_a_deadline_is_recorded_as_timed_out(current, failures, expected):
+    # GIVEN the record as the exit handler finds it after Argo's deadline
+    # WHEN the handler decides, knowing the job's timeout
+    changes = decide(current, failures, "Failed", timeout_seconds=60)
+    # THEN a run the deadline cut short is FAILED "timed out after N s", in Argo's words too
+    if expected is None:
+        assert changes is None
+        return
+    status, message = expected
+    assert changes["status"] == status.value
+    assert changes["status_message"] == message
+
+
+def test_the_timed_out_message_keeps_the_earlier_attempts():
+    # GIVEN attempts that recorded their outcomes before the deadline cut the last one short
+    changes = decide(row(Status.IN_PROGRESS), [DEADLINE], "Failed", 60, ["attempt 1: boom", "attempt 2: bang"])
+    # THEN they follow the timeout in the message
+    assert changes["status_message"] == f"{TIMED_OUT}; attempt 1: boom; attempt 2: bang"
+
+
+def test_the_exit_handler_reads_the_attempts_outcomes(db_url, staging):
+    # GIVEN a retried job whose first attempt recorded its failure, the second killed at the deadline
+    from argo_scheduler.runtime import attempts
+
+    spec = create_job_like_the_server(
+        definition_spec("divide_by_zero.ipynb", staging, db_url), db_url,
+        status=Status.IN_PROGRESS.value, status_message="attempt 2 of 2 running; attempt 1: boom",
+    )
+    attempts.remember(str(staging / spec.job_id), attempts.Attempt(1, 2), "boom")
+    # WHEN the exit handler runs with Argo's deadline failure
+    record_failure(
+        spec, workflow_name="nb", workflow_uid=new_uid(), workflow_status="Failed",
+        workflow_failures=json.dumps([{"displayName": "nb(1)", "message": "Step exceeded its deadline"}]),
+        timeout_seconds=30,
+    )
+    # THEN the record says it timed out, and what the first attempt ended with
+    job = read_job(db_url, spec.job_id)
+    assert job.status is Status.FAILED
+    assert job.status_message == (
+        f"timed out after 30 s (Argo: Step exceeded its deadline); {OUTPUTS_MAY_BE_MISSING}; attempt 1: boom"
+    )

@@ -11,6 +11,7 @@ from kubernetes.client import V1Toleration, V1Volume, V1VolumeMount, V1HostPathV
 from samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
 
 from argo_scheduler.pod import SecretRef, main_container
+from argo_scheduler.run_settings import RunSettings
 from argo_scheduler.spec import RunSpec
 from argo_scheduler.workflow import (
     BuildContext,
@@ -50,6 +51,20 @@ GOLDEN_CASES = {
     "cron-definition.yaml": lambda: build_cron_workflow(make_definition(), CONTEXT),
     "cron-paused.yaml": lambda: build_cron_workflow(
         make_definition(active=False), BuildContext(**{**CONTEXT.__dict__, "cron": CronOptions("Forbid", 5, 2, 300)})
+    ),
+    # As the UI sends them: text.
+    "job-timeout-retries.yaml": lambda: build_workflow(
+        make_job(runtime_environment_parameters={
+            "timeout_seconds": "3600", "retries": "2", "retry_backoff_seconds": "30", "cell_timeout_seconds": "600",
+        }),
+        CONTEXT,
+    ),
+    # The configured defaults, with the definition's own timeout.
+    "cron-timeout-retries.yaml": lambda: build_cron_workflow(
+        make_definition(runtime_environment_parameters={"timeout_seconds": 7200}),
+        BuildContext(**{**CONTEXT.__dict__, "run_defaults": RunSettings(
+            timeout_seconds=600, retries=1, retry_backoff_seconds=10, retry_backoff_factor=2,
+        )}),
     ),
 }
 

@@ -12,7 +12,10 @@ templates of type `container` (image recorded, command + args as argv, env
 name/value and name/valueFrom.secretKeyRef — read when the step starts from
 the engine's Secret store, see local_secrets — and workingDir) and `steps`
 (name, template, when, arguments.parameters); template inputs.parameters
-(name, value, default).
+(name, value, default); spec.activeDeadlineSeconds (the workflow's deadline;
+the onExit handler is exempt, as on Argo); a container template's
+retryStrategy with limit, retryPolicy Always / OnFailure / OnError and
+backoff duration (seconds) and factor, and `{{retries}}` in its fields.
 
 Recorded and ignored — scheduling or clean-up hints that cannot change what
 a run does on one machine: see IGNORED_SPEC_HINTS, IGNORED_TEMPLATE_HINTS,
@@ -20,7 +23,9 @@ IGNORED_CONTAINER_HINTS.
 
 Everything else is refused, among them: volumes, volumeMounts,
 volumeClaimTemplates, env valueFrom other than secretKeyRef, envFrom,
-securityContext (pod and container), retryStrategy, activeDeadlineSeconds,
+securityContext (pod and container), a template's activeDeadlineSeconds,
+retryStrategy on a steps template or in spec, retryStrategy expression,
+affinity and retryPolicy OnTransientError, backoff cap and maxDuration,
 timeout, dag, script, resource, data, http, containerSet, suspend,
 artifacts, outputs, sidecars, initContainers, hooks, continueOn,
 withItems/withParam, templateRef, workflowTemplateRef, parallelism,
@@ -56,11 +61,18 @@ IGNORED_CONTAINER_HINTS = frozenset({"resources", "imagePullPolicy"})
 
 _TOP_KEYS = frozenset({"apiVersion", "kind", "metadata", "spec"})
 _METADATA_KEYS = frozenset({"name", "generateName", "namespace", "labels", "annotations"})
-_SPEC_KEYS = frozenset({"entrypoint", "onExit", "arguments", "templates"}) | IGNORED_SPEC_HINTS
+_SPEC_KEYS = frozenset({"entrypoint", "onExit", "arguments", "templates", "activeDeadlineSeconds"}) | IGNORED_SPEC_HINTS
 _ARGUMENTS_KEYS = frozenset({"parameters"})
 _ARGUMENT_KEYS = frozenset({"name", "value"})
 _POD_METADATA_KEYS = frozenset({"labels", "annotations"})
-_TEMPLATE_KEYS = frozenset({"name", "container", "steps", "inputs"}) | IGNORED_TEMPLATE_HINTS
+_TEMPLATE_KEYS = frozenset({"name", "container", "steps", "inputs", "retryStrategy"}) | IGNORED_TEMPLATE_HINTS
+_RETRY_KEYS = frozenset({"limit", "retryPolicy", "backoff"})
+_BACKOFF_KEYS = frozenset({"duration", "factor"})
+# Argo's node phases each policy retries; OnTransientError needs Argo's own error classes.
+RETRY_POLICIES = {"Always": frozenset({"Failed", "Error"}), "OnFailure": frozenset({"Failed"}), "OnError": frozenset({"Error"})}
+DEFAULT_RETRY_POLICY = "OnFailure"
+# Argo's variable for the retry number, in a container template with a retryStrategy.
+RETRIES_VARIABLE = "retries"
 _INPUTS_KEYS = frozenset({"parameters"})
 _INPUT_KEYS = frozenset({"name", "value", "default"})
 _CONTAINER_KEYS = frozenset({"name", "image", "command", "args", "env", "workingDir"}) | IGNORED_CONTAINER_HINTS
@@ -118,12 +130,26 @@ class Step:
 
 
 @dataclass(frozen=True)
+class RetryStrategy:
+    limit: int
+    # The node phases that are retried.
+    phases: frozenset[str]
+    backoff_seconds: int = 0
+    backoff_factor: int = 1
+
+    def delay(self, retry_number: int) -> float:
+        """Seconds to wait before retry `retry_number` (1 for the first retry), as Argo computes it."""
+        return self.backoff_seconds * self.backoff_factor ** (retry_number - 1)
+
+
+@dataclass(frozen=True)
 class Template:
     name: str
     inputs: tuple[InputParameter, ...]
     container: Container | None = None
     # Groups run one after the other; the steps of a group run in parallel on Argo.
     steps: tuple[tuple[Step, ...], ...] | None = None
+    retry: RetryStrategy | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,7 @@ class WorkflowPlan:
     on_exit: str | None
     parameters: dict[str, str]
     templates: dict[str, Template]
+    active_deadline_seconds: int | None = None
 
 
 def _unsupported(path: str, allowed: frozenset[str]) -> UnsupportedManifest:
@@ -249,6 +276,45 @@ def _secret_key_ref(raw: Any, path: str) -> SecretKeyRef:
     )
 
 
+def _whole(value: Any, path: str, minimum: int) -> int:
+    """An IntOrString field holding a whole number (Argo reads "3" and 3 alike)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and templating.OPEN in value:
+            raise UnsupportedManifest(f"{path}: a template tag here is not supported by the local engine")
+        raise UnsupportedManifest(
+            f"{path} must be a whole number for the local engine (got {value!r}); "
+            "durations like \"2m\" are not supported here"
+        )
+    if value < minimum:
+        raise EngineError(f"invalid manifest: {path} must be at least {minimum}, got {value}")
+    return value
+
+
+def _retry_strategy(raw: Any, path: str) -> RetryStrategy:
+    r = _object(raw, path, _RETRY_KEYS)
+    limit = _whole(r["limit"], f"{path}.limit", 0) if r.get("limit") is not None else None
+    if limit is None:
+        # Argo retries without end when there is no limit; a run here must end.
+        raise UnsupportedManifest(f"{path}.limit is required by the local engine")
+    policy = _string(r.get("retryPolicy"), f"{path}.retryPolicy", required=False) or DEFAULT_RETRY_POLICY
+    if policy not in RETRY_POLICIES:
+        raise UnsupportedManifest(
+            f"{path}.retryPolicy {policy!r} is not supported by the local engine "
+            f"(supported here: {', '.join(RETRY_POLICIES)})"
+        )
+    backoff = _object(r.get("backoff"), f"{path}.backoff", _BACKOFF_KEYS)
+    duration = backoff.get("duration")
+    factor = backoff.get("factor")
+    return RetryStrategy(
+        limit=limit,
+        phases=RETRY_POLICIES[policy],
+        backoff_seconds=0 if duration is None else _whole(duration, f"{path}.backoff.duration", 0),
+        backoff_factor=1 if factor is None else _whole(factor, f"{path}.backoff.factor", 1),
+    )
+
+
 def _steps(raw: Any, path: str) -> tuple[tuple[Step, ...], ...]:
     groups = []
     names: set[str] = set()
@@ -293,7 +359,16 @@ def _template(raw: Any, path: str) -> tuple[Template, dict]:
             f"{path} (template {name!r}) must have exactly one of container or steps for the local engine"
         )
     if kinds == ["container"]:
-        return Template(name, tuple(params), container=_container(t["container"], f"{path}.container")), t
+        retry = None
+        if t.get("retryStrategy") is not None:
+            retry = _retry_strategy(t["retryStrategy"], f"{path}.retryStrategy")
+        container = _container(t["container"], f"{path}.container")
+        return Template(name, tuple(params), container=container, retry=retry), t
+    if t.get("retryStrategy") is not None:
+        raise UnsupportedManifest(
+            f"{path}.retryStrategy is not supported by the local engine on a steps template "
+            "(it retries container templates)"
+        )
     return Template(name, tuple(params), steps=_steps(t["steps"], f"{path}.steps")), t
 
 
@@ -361,6 +436,8 @@ class _Checker:
         scope = (self.exit_scope if in_exit else self.main_scope) | {
             f"inputs.parameters.{p.name}" for p in template.inputs
         }
+        if template.retry is not None:
+            scope |= {RETRIES_VARIABLE}
         for text in _strings(raw):
             _check_tags(text, scope, f"{path} (template {name!r})")
         for g, group in enumerate(template.steps or ()):
@@ -441,6 +518,12 @@ def parse(manifest: Mapping[str, Any]) -> WorkflowPlan:
         on_exit=_string(spec.get("onExit"), "spec.onExit", required=False) or None,
         parameters=parameters,
         templates=templates,
+        active_deadline_seconds=(
+            None
+            if spec.get("activeDeadlineSeconds") is None
+            # Zero asks Argo to terminate a running workflow: not a plan for a new one.
+            else _whole(spec["activeDeadlineSeconds"], "spec.activeDeadlineSeconds", 1)
+        ),
     )
     checker = _Checker(plan, raw_templates)
     # Argo hands the workflow's arguments to the entrypoint and to onExit.

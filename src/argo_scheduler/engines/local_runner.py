@@ -15,6 +15,13 @@ killed, as Kubernetes does when a container exits.
 It watches two request files: `stop` (from stop(): the current step's group
 is terminated, the workflow fails, the exit handler still runs) and `abort`
 (from delete(): terminate and exit at once, nothing more is recorded).
+
+spec.activeDeadlineSeconds ends the run the way Argo's controller does: the
+running step's group is terminated (SIGTERM, then SIGKILL after the grace
+period), its node and any step not yet started fail with "Step exceeded its
+deadline", and the onExit handler, which is exempt, still runs. A container
+template's retryStrategy becomes a Retry node whose children are the
+attempts, `name(0)`, `name(1)`, …, with Argo's backoff between them.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import traceback
 from collections import ChainMap
 from datetime import datetime, timezone
@@ -34,7 +42,7 @@ from . import when as when_expr
 from .base import ERROR, FAILED, RUNNING, SUCCEEDED
 from .expansion import expand
 from .local_rundir import RunDir, now_ms, process_identity, read_json, signal_group, terminate_group, write_json
-from .local_manifest import SecretKeyRef, Step, Template, WorkflowPlan
+from .local_manifest import RETRIES_VARIABLE, SecretKeyRef, Step, Template, WorkflowPlan
 from .local_secrets import SECRETS_DIR, SecretMissing, SecretStore
 from .templating import TemplateError, go_quote, substitute
 
@@ -43,6 +51,10 @@ SKIPPED = "Skipped"  # a node phase; workflows are never Skipped
 # Argo's words: the node of a pod killed (or never started) by a stop, and the workflow's message.
 STOP_NODE_MESSAGE = "workflow shutdown with strategy: Stop"
 STOP_WORKFLOW_MESSAGE = "Stopped with strategy 'Stop'"
+# Argo's words: a node its controller ended, or never started, past the workflow's deadline.
+DEADLINE_MESSAGE = "Step exceeded its deadline"
+# Argo's words: a Retry node whose attempts are all used up.
+NO_MORE_RETRIES = "No more retries left"
 
 POLL_SECONDS = 0.1
 
@@ -90,6 +102,8 @@ class Runner:
         self.name: str = run["name"]
         self.grace = float(run.get("stopGraceSeconds", 30.0))
         self.in_exit_handler = False
+        deadline = self.plan.active_deadline_seconds
+        self.deadline = None if deadline is None else time.monotonic() + deadline
         self.stop_seen = False
         self.signalled = False
         self.globals: dict[str, str] = {
@@ -128,6 +142,10 @@ class Runner:
         if self.signalled or self.dir.stop_request.exists():
             self.stop_seen = True
         return self.stop_seen
+
+    def _past_deadline(self) -> bool:
+        # Argo exempts the onExit handler's pods from the workflow's deadline.
+        return not self.in_exit_handler and self.deadline is not None and time.monotonic() >= self.deadline
 
     # -- state ------------------------------------------------------------
 
@@ -218,9 +236,50 @@ class Runner:
             for p in template.inputs
         }
         scope = ChainMap(inputs, self.globals)
+        if template.retry is not None:
+            return self._run_retried(template, node_name, display, scope, parent)
         if template.container is not None:
             return self._run_container(template, node_name, display, scope, parent)
         return self._run_steps(template, node_name, display, scope, parent)
+
+    def _run_retried(
+        self, template: Template, node_name: str, display: str, scope: Mapping[str, str], parent: dict | None
+    ) -> dict:
+        """A Retry node and its attempts, decided as Argo's processNodeRetries decides."""
+        retry = template.retry
+        assert retry is not None
+        node = self._node(node_name, display, "Retry", template.name, parent)
+        self._save()
+        number = 0
+        while True:
+            attempt_scope = ChainMap({RETRIES_VARIABLE: str(number)}, scope)
+            child = self._run_container(template, f"{node_name}({number})", f"{display}({number})", attempt_scope, node)
+            if child["phase"] == SUCCEEDED:
+                return self._finish(node, SUCCEEDED)
+            if child["phase"] not in retry.phases or self._stopping() or self._past_deadline():
+                return self._finish(node, child["phase"], child["message"])
+            if number >= retry.limit:
+                return self._finish(node, FAILED, NO_MORE_RETRIES)
+            number += 1
+            ended_by = self._back_off(retry.delay(number))
+            if ended_by is not None:
+                # No further attempt starts once the run is stopping or past its deadline.
+                return self._finish(node, FAILED, ended_by)
+
+    def _back_off(self, seconds: float) -> str | None:
+        """Wait `seconds` before the next attempt; the node message of a stop or deadline that came first."""
+        until = time.monotonic() + seconds
+        while True:
+            if self._aborting():
+                raise _Aborted()
+            if self._stopping():
+                return STOP_NODE_MESSAGE
+            if self._past_deadline():
+                return DEADLINE_MESSAGE
+            left = until - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(POLL_SECONDS, left))
 
     def _run_steps(
         self, template: Template, node_name: str, display: str, scope: Mapping[str, str], parent: dict | None
@@ -308,6 +367,8 @@ class Runner:
         if self._stopping():
             # Argo creates no new pod once a workflow is stopping.
             return self._finish(node, FAILED, STOP_NODE_MESSAGE)
+        if self._past_deadline():
+            return self._finish(node, FAILED, DEADLINE_MESSAGE)
         try:
             argv, env, cwd, image = self._resolve(template, scope)
         except TemplateError as exc:
@@ -338,33 +399,34 @@ class Runner:
         node["process"] = process_identity(proc.pid) or {"pid": proc.pid, "createTime": None}
         self._save()
         try:
-            returncode, stopped = self._wait(proc)
+            returncode, ended_by = self._wait(proc)
         finally:
             # The container is over: nothing it started outlives it.
             signal_group(proc.pid, signal.SIGKILL)
         node.pop("process", None)
         # Kubernetes reports death by signal N as exit code 128 + N.
         node["exitCode"] = returncode if returncode >= 0 else 128 - returncode
-        if stopped:
-            return self._finish(node, FAILED, STOP_NODE_MESSAGE)
+        if ended_by is not None:
+            return self._finish(node, FAILED, ended_by)
         if returncode == 0:
             return self._finish(node, SUCCEEDED)
         return self._finish(node, FAILED, f"Error (exit code {node['exitCode']})")
 
-    def _wait(self, proc: subprocess.Popen) -> tuple[int, bool]:
-        """The process's return code, and whether a stop ended it."""
+    def _wait(self, proc: subprocess.Popen) -> tuple[int, str | None]:
+        """The process's return code, and the node message of a stop or deadline that ended it."""
         while True:
             try:
-                return proc.wait(timeout=POLL_SECONDS), False
+                return proc.wait(timeout=POLL_SECONDS), None
             except subprocess.TimeoutExpired:
                 pass
             if self._aborting():
                 terminate_group(proc.pid, self.grace, proc.poll)
                 proc.wait()
                 raise _Aborted()
-            if self._stopping():
-                terminate_group(proc.pid, self.grace, proc.poll)
-                return proc.wait(), True
+            for ended, message in ((self._stopping, STOP_NODE_MESSAGE), (self._past_deadline, DEADLINE_MESSAGE)):
+                if ended():
+                    terminate_group(proc.pid, self.grace, proc.poll)
+                    return proc.wait(), message
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--workflow-uid", required=True)
         return command
 
-    workflow_command("run", "run the job's notebook and record the outcome")
+    run = workflow_command("run", "run the job's notebook and record the outcome")
+    run.add_argument("--cell-timeout", type=int, default=None, help="seconds one cell may run (papermill's execution_timeout)")
+    run.add_argument("--retry-number", type=int, default=0, help="Argo's {{retries}}: 0 for the first attempt")
+    run.add_argument("--retry-limit", type=int, default=0, help="the retryStrategy's limit: attempts after the first")
     record = workflow_command("record-failure", "exit handler: record a workflow that did not succeed")
     record.add_argument("--workflow-status", required=True, help="Argo's {{workflow.status}}")
     record.add_argument("--workflow-failures", default="", help="Argo's {{workflow.failures}} JSON")
+    record.add_argument("--timeout-seconds", type=int, default=None, help="the workflow's activeDeadlineSeconds")
     return parser
 
 
@@ -51,6 +55,7 @@ def _execute(args: argparse.Namespace, spec: RunSpec, db_url: str | None) -> int
     if args.command == "run":
         # Imported here: papermill and nbconvert are for `run` only, and the
         # exit handler's pod should start quickly.
+        from .attempts import Attempt
         from .job import run_job
 
         result = run_job(
@@ -59,6 +64,8 @@ def _execute(args: argparse.Namespace, spec: RunSpec, db_url: str | None) -> int
             workflow_uid=args.workflow_uid,
             db_url=db_url,
             notifiers=pod_notifiers(spec),
+            attempt=Attempt.from_retries(args.retry_number, args.retry_limit),
+            cell_timeout=args.cell_timeout,
         )
         return result.exit_code
     from .failure import record_failure
@@ -69,6 +76,7 @@ def _execute(args: argparse.Namespace, spec: RunSpec, db_url: str | None) -> int
         workflow_uid=args.workflow_uid,
         workflow_status=args.workflow_status,
         workflow_failures=args.workflow_failures,
+        timeout_seconds=args.timeout_seconds,
         db_url=db_url,
         notifiers=pod_notifiers(spec),
     )

@@ -13,7 +13,7 @@ import nbconvert
 import nbformat
 import papermill
 from jupyter_client.kernelspec import NoSuchKernel
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import load_notebook_node
 
@@ -52,6 +52,19 @@ def cell_error_message(error: PapermillExecutionError) -> str:
     return f"{what} (in cell In [{error.exec_count}])"
 
 
+def cell_timeout_message(output_path: str, seconds: int) -> str:
+    """Which cell ran past the per-cell timeout, read from the partly executed notebook."""
+    where = "a cell"
+    try:
+        nb = nbformat.read(output_path, as_version=4)
+        counts = [c.get("execution_count") for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+        if counts:
+            where = f"cell In [{max(counts)}]"
+    except (OSError, ValueError):
+        pass
+    return f"CellTimeoutError: {where} ran longer than the per-cell timeout of {seconds} s (cell_timeout_seconds)"
+
+
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """Turn SIGTERM into `Terminated` while the notebook runs.
@@ -84,11 +97,13 @@ def run_notebook(
     parameters: Mapping[str, Any],
     kernel_name: str | None,
     cwd: str,
+    cell_timeout: int | None = None,
 ) -> None:
     """Execute `input_path` into `output_path`; raise NotebookFailed with the reason if the run fails.
 
     papermill saves the output notebook as cells run, so a failed run still
     leaves the cells executed so far, the failing one with its traceback.
+    `cell_timeout` (seconds) fails the run when one cell runs longer.
     """
     # Read the way papermill reads it (it fills in the metadata its helpers expect).
     nb = load_notebook_node(input_path)
@@ -107,6 +122,7 @@ def run_notebook(
                 cwd=cwd,
                 log_output=True,
                 progress_bar=False,
+                execution_timeout=cell_timeout or None,
             )
     except PapermillExecutionError as error:
         log.error("The notebook failed:\n%s", nbconvert.filters.strip_ansi("\n".join(error.traceback)))
@@ -116,6 +132,8 @@ def run_notebook(
             f"No kernel named {kernel!r} in the job's environment ({error}); "
             "pick an environment that provides it."
         ) from error
+    except CellTimeoutError as error:
+        raise NotebookFailed(cell_timeout_message(output_path, cell_timeout or 0)) from error
     except DeadKernelError as error:
         raise NotebookFailed(
             f"The kernel died while running the notebook, often from running out of memory: {error}"

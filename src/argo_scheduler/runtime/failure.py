@@ -18,6 +18,7 @@ from jupyter_scheduler.models import Status
 from jupyter_scheduler.utils import get_utc_timestamp
 
 from ..spec import RunSpec
+from . import attempts
 from .events import Notifier, build_event, notify
 from .records import (
     STOPPED_BY_USER,
@@ -39,6 +40,15 @@ SUCCEEDED = "Succeeded"
 _SHUTDOWN = re.compile(r"(?:stopped|shutdown) with strategy:?\s*['\"]?(stop|terminate)\b", re.IGNORECASE)
 
 OUTPUTS_MAY_BE_MISSING = "outputs may be missing or incomplete"
+
+# How Argo and Kubernetes word a deadline on the nodes it ended: the
+# controller's execution control ("Step exceeded its deadline", also what
+# Argo's executor writes as the container's termination message) and the
+# kubelet's DeadlineExceeded, for the pod whose activeDeadlineSeconds Argo set
+# from what was left of the workflow's.
+_DEADLINE = re.compile(
+    r"exceeded its deadline|longer than the specified deadline|DeadlineExceeded", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,16 @@ def shutdown_strategy(failures: Sequence[NodeFailure]) -> str | None:
     return None
 
 
+def deadline_messages(failures: Sequence[NodeFailure]) -> list[str]:
+    """Argo's words for a deadline, when that is how the workflow ended."""
+    return list(dict.fromkeys(f.message for f in failures if _DEADLINE.search(f.message)))
+
+
+def timed_out(messages: Sequence[str], timeout_seconds: int | None) -> str:
+    after = f" after {timeout_seconds} s" if timeout_seconds else ""
+    return f"timed out{after} (Argo: {'; '.join(messages)}); {OUTPUTS_MAY_BE_MISSING}"
+
+
 def describe(failures: Sequence[NodeFailure], workflow_status: str) -> str:
     """The FAILED message for a run whose pod did not record one, in Argo's words."""
     named = len({failure.name for failure in failures if failure.message}) > 1
@@ -120,8 +140,18 @@ def _stopped(row: JobSnapshot, now: int) -> Mapping[str, Any]:
     }
 
 
-def decide(row: JobSnapshot, failures: Sequence[NodeFailure], workflow_status: str) -> Mapping[str, Any] | None:
-    """The record's changes after a workflow that did not succeed; None to leave it as it is."""
+def decide(
+    row: JobSnapshot,
+    failures: Sequence[NodeFailure],
+    workflow_status: str,
+    timeout_seconds: int | None = None,
+    earlier: Sequence[str] = (),
+) -> Mapping[str, Any] | None:
+    """The record's changes after a workflow that did not succeed; None to leave it as it is.
+
+    `earlier` are the outcomes the run's attempts recorded ("attempt 1: …"),
+    kept after the reason this handler gives.
+    """
     now = get_utc_timestamp()
     stopped_by_argo = shutdown_strategy(failures) == "Stop"
     if row.status is Status.STOPPING:
@@ -136,15 +166,18 @@ def decide(row: JobSnapshot, failures: Sequence[NodeFailure], workflow_status: s
         # The notebook ran and its outputs are written; what failed after
         # (a notifier, the pod's exit) does not undo that.
         return None
-    pod_was_terminated = (row.status_message or "").startswith(TERMINATED_MESSAGE)
+    # A retried run's message starts "attempt k of n failed: ", then the reason.
+    pod_was_terminated = attempts.own_reason(row.status_message).startswith(TERMINATED_MESSAGE)
     if row.status is Status.FAILED and (not pod_was_terminated or not failures):
         # The pod's own message (the failing cell's error) is the best one.
         return None if row.end_time else {"end_time": now}
     if stopped_by_argo:
         return _stopped(row, now)
+    deadline = deadline_messages(failures)
+    reason = timed_out(deadline, timeout_seconds) if deadline else describe(failures, workflow_status)
     return {
         "status": Status.FAILED.value,
-        "status_message": describe(failures, workflow_status),
+        "status_message": "; ".join([reason, *earlier]),
         "end_time": now,
     }
 
@@ -156,6 +189,7 @@ def record_failure(
     workflow_uid: str,
     workflow_status: str,
     workflow_failures: str | None,
+    timeout_seconds: int | None = None,
     db_url: str | None = None,
     notifiers: Sequence[Notifier] = (),
 ) -> JobSnapshot | None:
@@ -183,9 +217,10 @@ def record_failure(
             except OSError as error:
                 log.warning("Could not stage the input of job %s: %s", job_id, error)
         decisions: list[Mapping[str, Any] | None] = []
+        earlier = [f"attempt {n}: {outcome}" for n, outcome in sorted(attempts.outcomes(files.folder).items())]
 
         def deciding(row: JobSnapshot) -> Mapping[str, Any] | None:
-            decisions.append(decide(row, failures, workflow_status))
+            decisions.append(decide(row, failures, workflow_status, timeout_seconds, earlier))
             return decisions[-1]
 
         with run_log(files.log):

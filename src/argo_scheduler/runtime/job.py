@@ -16,6 +16,8 @@ from jupyter_scheduler.models import Status
 from jupyter_scheduler.utils import get_utc_timestamp
 
 from ..spec import RunSpec
+from . import attempts
+from .attempts import ONLY, Attempt
 from .events import Event, Notifier, build_event, notify
 from .execute import NotebookFailed, run_notebook, write_outputs
 from .records import (
@@ -49,16 +51,22 @@ class RunResult:
         return 0 if self.status is Status.COMPLETED else 1
 
 
-def _starting(row: JobSnapshot) -> Mapping[str, Any] | None:
-    if row.status is Status.STOPPING:
-        return None
-    # A retried run starts afresh: the previous attempt's end and message no longer apply.
-    return {
-        "status": Status.IN_PROGRESS.value,
-        "start_time": get_utc_timestamp(),
-        "end_time": None,
-        "status_message": None,
-    }
+def starting(attempt: Attempt, message: str | None) -> Callable[[JobSnapshot], Mapping[str, Any] | None]:
+    def decide(row: JobSnapshot) -> Mapping[str, Any] | None:
+        if row.status is Status.STOPPING:
+            return None
+        # A restarted pod starts afresh: the previous pod's end and message no
+        # longer apply. A later attempt keeps the run's start and says what
+        # the earlier attempts ended with.
+        later = attempt.number > 1 and row.start_time is not None
+        return {
+            "status": Status.IN_PROGRESS.value,
+            "start_time": row.start_time if later else get_utc_timestamp(),
+            "end_time": None,
+            "status_message": message,
+        }
+
+    return decide
 
 
 def finishing(status: Status, message: str | None) -> Callable[[JobSnapshot], Mapping[str, Any]]:
@@ -71,9 +79,25 @@ def finishing(status: Status, message: str | None) -> Callable[[JobSnapshot], Ma
                 "status_message": row.status_message or STOPPED_BY_USER,
                 "end_time": row.end_time or get_utc_timestamp(),
             }
+        if status is Status.IN_PROGRESS:
+            # A failed attempt that Argo will retry: the run goes on.
+            return {"status": status.value, "status_message": message}
         return {"status": status.value, "status_message": message, "end_time": get_utc_timestamp()}
 
     return decide
+
+
+def attempt_outcome(
+    attempt: Attempt, status: Status, message: str | None, folder: str
+) -> tuple[Status, str | None]:
+    """The record's outcome of one attempt of a retried run; a failure with attempts left is IN_PROGRESS."""
+    if not attempt.retried or status not in (Status.COMPLETED, Status.FAILED):
+        return status, message
+    reason = None if status is Status.COMPLETED else (message or "failed")
+    retrying = reason is not None and not attempt.last
+    text = attempts.message(attempt, reason, folder, retrying)
+    attempts.remember(folder, attempt, reason or attempts.SUCCEEDED)
+    return (Status.IN_PROGRESS if retrying else status), text
 
 
 def _outcome(failure: str | None, output_failures: Mapping[str, str]) -> tuple[Status, str | None]:
@@ -86,7 +110,7 @@ def _outcome(failure: str | None, output_failures: Mapping[str, str]) -> tuple[S
     return Status.FAILED, "; ".join(reasons)
 
 
-def execute_job(spec: RunSpec, files: JobFiles) -> tuple[Status, str | None]:
+def execute_job(spec: RunSpec, files: JobFiles, cell_timeout: int | None = None) -> tuple[Status, str | None]:
     """Run the staged notebook and write every requested output; COMPLETED or FAILED with why.
 
     Outputs are written whether or not the notebook failed: the partly
@@ -99,7 +123,9 @@ def execute_job(spec: RunSpec, files: JobFiles) -> tuple[Status, str | None]:
         executed = files.outputs.get("ipynb") or os.path.join(scratch, os.path.basename(files.input))
         try:
             stage_input(spec.input_path, files)
-            run_notebook(files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder)
+            run_notebook(
+                files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder, cell_timeout=cell_timeout
+            )
         except NotebookFailed as error:
             failure = str(error)
         # Anything else (an unreadable notebook, a full disk, a papermill
@@ -125,10 +151,14 @@ def run_job(
     workflow_uid: str,
     db_url: str | None = None,
     notifiers: Sequence[Notifier] = (),
+    attempt: Attempt = ONLY,
+    cell_timeout: int | None = None,
 ) -> RunResult:
     """Run one job the way its pod does, and record it; the caller decides what to exit with.
 
-    `db_url` overrides the spec's and the environment's. Raises
+    `db_url` overrides the spec's and the environment's. `attempt` is which
+    of the run's attempts this pod is: a failure with attempts left keeps
+    the record IN_PROGRESS and tells no notifier. Raises
     DatabaseNotConfigured without a database, and sqlalchemy's errors when
     the database cannot be reached: then nothing could be recorded.
     """
@@ -149,19 +179,24 @@ def run_job(
             pass
         with run_log(files.log):
             log.info("Job %s: workflow %s (uid %s)", job_id, workflow_name, workflow_uid)
-            started = store.update(job_id, _starting)
+            if attempt.retried:
+                log.info("Attempt %d of %d", attempt.number, attempt.of)
+            started = store.update(job_id, starting(attempt, attempts.running_message(attempt, files.folder)))
             if started is None:
                 raise JobVanished(f"The record of job {job_id} was deleted before the run started")
             if started.status is Status.STOPPING:
                 log.info("The job was stopped before it started: not running it")
                 status, message = Status.STOPPED, None
             else:
-                status, message = execute_job(spec, files)
+                status, message = execute_job(spec, files, cell_timeout)
+                status, message = attempt_outcome(attempt, status, message, files.folder)
             final = store.update(job_id, finishing(status, message))
             if final is None:
                 log.warning("The record of job %s was deleted during the run (%s)", job_id, status.value)
                 return RunResult(job_id, status, message, None)
             log.info("Job %s: %s %s", job_id, final.status.value, final.status_message or "")
+    if final.status is Status.IN_PROGRESS:
+        return RunResult(job_id, final.status, final.status_message, None)
     event = build_event(
         source="pod",
         record=final,
