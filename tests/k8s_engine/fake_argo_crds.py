@@ -242,7 +242,11 @@ class FakeArgoCRDs:
             stored = self._create("workflows", namespace, manifest)
             if phase is not None:
                 stored["status"] = {"phase": phase}
-            return stored
+            return copy.deepcopy(stored)
+
+    def put_cron(self, namespace: str, manifest: dict) -> dict:
+        with self._lock:
+            return copy.deepcopy(self._create("cronworkflows", namespace, manifest))
 
     def set_status(self, namespace: str, name: str, **status: Any) -> None:
         """What Argo's controller would write: phase, message, startedAt, finishedAt, ..."""
