@@ -70,7 +70,8 @@ class KubernetesNotFound(KubernetesApiError, WorkflowNotFound):
 
 
 def api_client(kubeconfig: str, host: str, token_file: str) -> "ApiClient":
-    """A client for the Kubernetes API: `host` (+ `token_file`), else `kubeconfig`, else in-cluster, else ~/.kube/config.
+    """A client for the Kubernetes API: `host` (+ `token_file`), else `kubeconfig`, else
+    the in-cluster service account, else ~/.kube/config.
 
     A fresh Configuration, never the client's global default: the Jupyter
     server may talk to other clusters through it. urllib3's own retries are
@@ -94,7 +95,9 @@ def api_client(kubeconfig: str, host: str, token_file: str) -> "ApiClient":
                         "check c.KubernetesEngine.token_file."
                     ) from None
                 if not token:
-                    raise EngineError(f"The Kubernetes API token file {path} is empty: check c.KubernetesEngine.token_file.")
+                    raise EngineError(
+                        f"The Kubernetes API token file {path} is empty: check c.KubernetesEngine.token_file."
+                    )
                 conf.api_key = {"BearerToken": token}
                 conf.api_key_prefix = {"BearerToken": "Bearer"}
 
