@@ -139,6 +139,14 @@ def crd_validator(plural: str):
     return jsonschema.Draft4Validator(schema)
 
 
+def _field(path) -> str:
+    """A JSON path as Kubernetes writes it in errors: spec.templates[0].container."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 def validate(plural: str, obj: dict) -> None:
     """Raise the KubeError a real API server would for `obj` (with fieldValidation=Strict)."""
     kind = KINDS[plural]
@@ -149,12 +157,12 @@ def validate(plural: str, obj: dict) -> None:
         fields = []
         for e in unknown:
             extra = set(e.instance) - set(e.schema.get("properties") or {})
-            where = ".".join(str(p) for p in e.absolute_path)
+            where = _field(e.absolute_path)
             fields += [f'unknown field "{where + "." if where else ""}{f}"' for f in sorted(extra)]
         raise KubeError(400, f"strict decoding error: {', '.join(fields)}")
     if errors:
         causes = "; ".join(
-            f"{'.'.join(str(p) for p in e.absolute_path) or '<root>'}: Invalid value: {e.message}" for e in errors[:5]
+            f"{_field(e.absolute_path) or '<root>'}: Invalid value: {e.message}" for e in errors[:5]
         )
         raise KubeError(422, f'{kind}.argoproj.io "{name}" is invalid: {causes}', details={"kind": kind, "name": name})
 

@@ -30,7 +30,7 @@ def _with(manifest: dict, path: list, value) -> dict:
 INVALID = {
     "unknown-spec-field": (["spec", "entrypointt"], "main", 400, 'unknown field "spec.entrypointt"'),
     "unknown-container-field": (["spec", "templates", 0, "container", "imagee"], "x", 400,
-                                'unknown field "spec.templates.0.container.imagee"'),
+                                'unknown field "spec.templates[0].container.imagee"'),
     "templates-not-a-list": (["spec", "templates"], {"name": "main"}, 422, "spec.templates: Invalid value"),
     "parallelism-a-string": (["spec", "parallelism"], "two", 422, "spec.parallelism: Invalid value"),
     "label-value-too-long": (["metadata", "labels", "argo-scheduler/owner"], "x" * 64, 422, "metadata.labels"),

@@ -218,14 +218,24 @@ def test_unreachable_api_server(token_file):
     assert "c.KubernetesEngine.host" in message
 
 
-def test_a_manifest_the_crd_refuses_is_explained(engine, fake):
-    # GIVEN a manifest with a field Argo's CRD does not have (an older Argo, or a typo)
+CRD_REFUSALS = {
+    "unknown-field": (["spec", "onExitt"], "exit-handler", 400, 'unknown field "spec.onExitt"'),
+    "wrong-type": (["spec", "parallelism"], "two", 422, "spec.parallelism: Invalid value"),
+}
+
+
+@pytest.mark.parametrize("path, value, status, expected", CRD_REFUSALS.values(), ids=CRD_REFUSALS.keys())
+def test_a_manifest_the_crd_refuses_is_explained(engine, fake, path, value, status, expected):
+    # GIVEN a manifest the installed CRD refuses (a field an older Argo lacks, a typo, a wrong type)
     manifest = workflow_manifest()
-    manifest["spec"]["onExitt"] = "exit-handler"
-    # WHEN it is submitted THEN the API server's strict decoding error reaches the user, and nothing was created
-    with pytest.raises(KubernetesApiError, match=r'does not match the workflows.argoproj.io CRD.*unknown field "spec.onExitt"'):
+    manifest[path[0]][path[1]] = value
+    # WHEN it is submitted THEN the API server's reason reaches the user, once, and nothing was created
+    with pytest.raises(KubernetesApiError) as e:
         engine.submit(manifest)
-    assert fake.workflows == {}
+    assert e.value.status == status
+    assert "does not match the workflows.argoproj.io CRD installed in the cluster" in str(e.value)
+    assert expected in str(e.value)
+    assert fake.workflows == {} and len(fake.requests()) == 1
 
 
 def _wrong_namespace() -> dict:
