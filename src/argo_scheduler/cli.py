@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
     common.add_argument("--db-url", help="scheduler database (default: the JupyterLab UI's, from config)")
     common.add_argument("--staging-path", help="staging folder for job files (default: from config)")
-    common.add_argument("--engine", choices=["local", "argo"], help="where the job runs (default: from config)")
+    common.add_argument("--engine", choices=["local", "argo", "kubernetes"], help="where the job runs (default: from config)")
 
     job_input = argparse.ArgumentParser(add_help=False)
     job_input.add_argument("notebook", help="path of the notebook to run")

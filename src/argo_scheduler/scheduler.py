@@ -33,7 +33,7 @@ from jupyter_scheduler.models import (
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default
+from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
 from .db import session_factory
@@ -75,14 +75,19 @@ class ArgoScheduler(Scheduler):
     )
 
     engine = CaselessStrEnum(
-        ["local", "argo"],
+        ["local", "argo", "kubernetes"],
         config=True,
-        help="""Where workflows run: "argo" (an Argo Server) or "local" (this
-        machine, in processes detached from the Jupyter server). Default:
-        "argo" when an Argo Server is configured (ARGO_SERVER is set), else
-        "local".
+        help="""Where workflows run: "argo" (an Argo Server, c.ArgoEngine.*),
+        "kubernetes" (Argo's Workflow and CronWorkflow objects created through
+        the Kubernetes API, for a cluster that runs Argo's workflow controller
+        without an Argo Server the Jupyter server can reach;
+        c.KubernetesEngine.*) or "local" (this machine, in processes detached
+        from the Jupyter server). Default: "argo" when an Argo Server is
+        configured (ARGO_SERVER is set), else "local"; "kubernetes" is never
+        guessed, as a service account alone does not say whether Argo's
+        controller runs in the cluster.
 
-            c.ArgoScheduler.engine = "local"
+            c.ArgoScheduler.engine = "kubernetes"
         """,
     )
 
@@ -91,8 +96,15 @@ class ArgoScheduler(Scheduler):
         if os.environ.get("ARGO_SERVER"):
             self.log.info("argo_scheduler: using the argo engine because ARGO_SERVER is set")
             return "argo"
-        self.log.info("argo_scheduler: using the local engine because no Argo Server is configured")
+        self.log.info(
+            "argo_scheduler: using the local engine because no Argo Server is configured "
+            '(set c.ArgoScheduler.engine = "argo" or "kubernetes" to run on a cluster)'
+        )
         return "local"
+
+    @observe("engine")
+    def _log_chosen_engine(self, change):
+        self.log.info("argo_scheduler: using the %s engine, as configured", change["new"])
 
     image = Unicode(
         config=True,
@@ -295,6 +307,10 @@ class ArgoScheduler(Scheduler):
                 from .engines.local import LocalEngine
 
                 self.engine_instance = LocalEngine(parent=self)
+            elif self.engine == "kubernetes":
+                from .engines.kubernetes import KubernetesEngine
+
+                self.engine_instance = KubernetesEngine(parent=self)
             else:
                 from .engines.argo import ArgoEngine
 

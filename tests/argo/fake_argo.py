@@ -70,7 +70,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _matches_selector(labels: dict[str, str], selector: str) -> bool:
+def matches_selector(labels: dict[str, str], selector: str) -> bool:
     """Kubernetes equality- and existence-based label selectors (what the engine sends)."""
     for requirement in filter(None, (r.strip() for r in selector.split(","))):
         if m := re.fullmatch(r"([^!=\s]+)\s*!=\s*(\S*)", requirement):
@@ -244,7 +244,7 @@ class FakeArgo:
         selector = query.get("listOptions.labelSelector", "")
         items = sorted(
             (w for (ns, _), w in self.workflows.items()
-             if ns == namespace and _matches_selector(w["metadata"].get("labels") or {}, selector)),
+             if ns == namespace and matches_selector(w["metadata"].get("labels") or {}, selector)),
             key=lambda w: w["metadata"]["name"],
         )
         offset = 0

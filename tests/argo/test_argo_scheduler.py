@@ -7,18 +7,11 @@ from pathlib import Path
 import pytest
 from argo_manifests import NAMESPACE
 from jupyter_scheduler.exceptions import SchedulerError
-from jupyter_scheduler.models import (
-    CreateJob,
-    CreateJobDefinition,
-    CreateJobFromDefinition,
-    ListJobsQuery,
-    UpdateJobDefinition,
-)
-from jupyter_scheduler.orm import Job, JobDefinition
+from jupyter_scheduler.models import CreateJobDefinition, CreateJobFromDefinition, ListJobsQuery, UpdateJobDefinition
+from jupyter_scheduler.orm import JobDefinition
+from scheduler_helpers import OWNER, definition_model, job_model, rows
 
 from argo_scheduler import ArgoScheduler
-
-OWNER = "ana@example.com"
 
 
 @pytest.fixture
@@ -29,16 +22,6 @@ def make_scheduler(scheduler_home):
         return scheduler
 
     return make
-
-
-def job_model(**extra) -> CreateJob:
-    return CreateJob(input_uri="report.ipynb", name="report", runtime_environment_name="python3",
-                     output_formats=["ipynb"], parameters={"n": "2"}, **extra)
-
-
-def rows(scheduler, table=Job) -> list:
-    with scheduler.db_session() as session:
-        return session.query(table).all()
 
 
 def test_a_job_becomes_a_workflow_and_argo_is_the_truth(make_scheduler, engine, fake):
@@ -77,10 +60,7 @@ def test_stop_and_delete(make_scheduler, engine, fake):
 
 def test_definitions_pause_edit_resume_run_delete(make_scheduler, engine, fake):
     scheduler = make_scheduler(engine)
-    definition_id = scheduler.create_job_definition(CreateJobDefinition(
-        input_uri="report.ipynb", name="nightly", runtime_environment_name="python3", output_formats=["ipynb"],
-        schedule="0 6 * * 1-5", timezone="Europe/Paris",
-    ))
+    definition_id = scheduler.create_job_definition(definition_model())
     [cron] = fake.crons.values()
     assert cron["spec"]["schedules"] == ["0 6 * * 1-5"] and not cron["spec"].get("suspend")
     # pause, then edit while paused: the edit keeps it paused
@@ -104,10 +84,7 @@ def test_definitions_pause_edit_resume_run_delete(make_scheduler, engine, fake):
 
 def test_a_cron_run_whose_pod_never_started_appears_failed(make_scheduler, engine, fake):
     scheduler = make_scheduler(engine)
-    definition_id = scheduler.create_job_definition(CreateJobDefinition(
-        input_uri="report.ipynb", name="nightly", runtime_environment_name="python3", output_formats=["ipynb"],
-        schedule="0 6 * * *", timezone="UTC",
-    ))
+    definition_id = scheduler.create_job_definition(definition_model(schedule="0 6 * * *", timezone="UTC"))
     cron = next(iter(fake.crons.values()))
     # GIVEN Argo's cron controller started a run whose image never pulled
     labels = {**cron["spec"]["workflowSpec"]["workflowMetadata"]["labels"],

@@ -28,11 +28,9 @@ Semantics shared with the local engine:
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -43,13 +41,13 @@ from hera.workflows.service import WorkflowsService
 from pydantic import ValidationError
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from ..pod import MANAGED_BY
 from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .objects import BACKOFF_MAX, TRANSIENT_STATUSES, check_names, managed_selector, prepare, replacement
+from .objects import Op as _Op
 
 T = TypeVar("T")
 
-MANAGED_BY_SELECTOR = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
 # What status() needs of each workflow, and the list metadata (continue
 # token). Without `fields`, Argo returns every node of every workflow.
 # hera's Workflow model requires `spec`: asking for one small spec field keeps
@@ -68,13 +66,6 @@ LIST_FIELDS = ",".join(
         "items.status.finishedAt",
     ]
 )
-# 429 and 5xx from a gateway or an Argo Server restarting are worth another
-# try; Argo also answers 500 for errors of the Kubernetes API (etcd timeouts).
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-BACKOFF_MAX = 30.0
-# DNS-1123 subdomain: every name and namespace Kubernetes accepts. hera pastes
-# names into URL paths unescaped, so anything else could address another endpoint.
-_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 # Visible ASCII: what a bearer token (a JWT, Argo's own tokens) is made of.
 _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 
@@ -132,25 +123,6 @@ class _Session(requests.Session):
         if not response.ok:
             raise _HTTPFailure(response)
         return response
-
-
-@dataclass(frozen=True)
-class _Op:
-    """One engine operation, for error messages: what, on what, and the RBAC verbs it needs."""
-
-    verb: str  # create, list, get, stop, delete, update, suspend, resume
-    resource: str  # workflows | cronworkflows
-    name: str | None = None
-    rbac: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "workflow" if self.resource == "workflows" else "cron workflow"
-
-    def describe(self) -> str:
-        if self.name is None:
-            return f"{self.verb} {self.resource}"
-        return f"{self.verb} {self.kind} {self.name!r}"
 
 
 def normalise_host(host: str, secure: bool = True) -> str:
@@ -521,31 +493,10 @@ class ArgoEngine(Engine):
 
     def _prepare(self, manifest: dict, kind: str) -> tuple[dict, str | None]:
         """A copy of `manifest` addressed to this engine's namespace, and its name."""
-        if not isinstance(manifest, dict) or manifest.get("kind") != kind:
-            got = manifest.get("kind") if isinstance(manifest, dict) else type(manifest).__name__
-            raise EngineError(f"expected a {kind} manifest, got {got!r}")
-        body = copy.deepcopy(manifest)
-        metadata = body.setdefault("metadata", {})
-        namespace = metadata.get("namespace")
-        if namespace and namespace != self.namespace:
-            raise EngineError(
-                f"The {kind} was rendered for namespace {namespace!r} but the Argo engine works in "
-                f"{self.namespace!r}: set c.ArgoEngine.namespace and c.ArgoScheduler.namespace alike."
-            )
-        metadata["namespace"] = self.namespace
-        # status() lists by this label only; a manifest without it would run unseen.
-        metadata["labels"] = {**MANAGED_BY, **(metadata.get("labels") or {})}
-        name = metadata.get("name")
-        self._check_name(name)
-        return body, name
+        return prepare(manifest, kind, self.namespace, "ArgoEngine")
 
     def _check_name(self, name: str | None = None) -> None:
-        checks = [("namespace", self.namespace)] + ([("name", name)] if name is not None else [])
-        for what, value in checks:
-            if not isinstance(value, str) or not _K8S_NAME.match(value):
-                raise EngineError(
-                    f"{value!r} is not a valid Kubernetes {what} (lowercase letters, digits, '-' and '.')."
-                )
+        check_names(self.namespace, name)
 
     def _create(
         self,
@@ -606,10 +557,7 @@ class ArgoEngine(Engine):
         wanted = None if names is None else set(names)
         if wanted is not None and not wanted:
             return {}
-        requirements = [r.strip() for r in (label_selector or "").split(",") if r.strip()]
-        if MANAGED_BY_SELECTOR not in requirements:
-            requirements.insert(0, MANAGED_BY_SELECTOR)
-        selector = ",".join(requirements)
+        selector = managed_selector(label_selector)
         ns = self.namespace
         self._check_name()
         op = _Op("list", "workflows", None, "list")
@@ -775,19 +723,7 @@ class ArgoEngine(Engine):
 
 
 def _replacement(current: m.CronWorkflow, body: dict) -> dict:
-    """`body` as a PUT of `current`: its resourceVersion, status, and others' labels and annotations."""
-    existing = current.model_dump(mode="json", by_alias=True, exclude_none=True)
-    old = existing.get("metadata") or {}
-    replacement = copy.deepcopy(body)
-    metadata = replacement["metadata"]
-    metadata["resourceVersion"] = old.get("resourceVersion")
-    for key in ("labels", "annotations"):
-        merged = {**(old.get(key) or {}), **(metadata.get(key) or {})}
-        if merged:
-            metadata[key] = merged
-    if existing.get("status"):
-        replacement["status"] = existing["status"]
-    return replacement
+    return replacement(current.model_dump(mode="json", by_alias=True, exclude_none=True), body)
 
 
 def _state(workflow: m.Workflow) -> WorkflowState:

@@ -67,12 +67,19 @@ class KubernetesSecrets(LoggingConfigurable):
         """,
     )
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, api_client: Any = None, **kwargs: Any):
+        """`api_client`: a kubernetes ApiClient to use instead of the traits (the kubernetes engine's own)."""
         super().__init__(**kwargs)
         self._api: CoreV1Api | None = None
         self._where = ""
+        self._api_client = api_client
 
     def api(self) -> "CoreV1Api":
+        if self._api is None and self._api_client is not None:
+            from kubernetes import client
+
+            self._where = self._api_client.configuration.host
+            self._api = client.CoreV1Api(self._api_client)
         if self._api is None:
             from kubernetes import client, config
 
