@@ -148,6 +148,12 @@ class SchedulerHome:
 
 
 @pytest.fixture
-def scheduler_home(tmp_path, empty_db_url) -> SchedulerHome:
+def make_scheduler_home(tmp_path):
+    """SchedulerHome on a database URL, for tests that put something in the database first."""
+    return lambda db_url: SchedulerHome(tmp_path, db_url)
+
+
+@pytest.fixture
+def scheduler_home(make_scheduler_home, empty_db_url) -> SchedulerHome:
     """On sqlite, or on each database a test parametrizes `database` with."""
-    return SchedulerHome(tmp_path, empty_db_url)
+    return make_scheduler_home(empty_db_url)
