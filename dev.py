@@ -5,7 +5,7 @@
     python3 dev.py test    # venv + install (Python, apt and npm test needs), then the whole test suite
 
 `test` installs Debian's postgresql with apt-get when its server binaries are
-missing: tests/postgres.py starts a throwaway cluster from them.
+missing: tests/databases.py starts a throwaway cluster from them.
 
 Idempotent: a second run reuses .venv and only installs what changed.
 """
@@ -92,13 +92,13 @@ POSTGRES_BINARIES = "/usr/lib/postgresql/*/bin/pg_ctl"
 
 
 def ensure_postgresql() -> None:
-    """The server binaries the database tests start a throwaway cluster from (tests/postgres.py)."""
+    """The server binaries the database tests start a throwaway cluster from (tests/databases.py)."""
     if glob(POSTGRES_BINARIES):
         return
     apt = shutil.which("apt-get")
     if apt is None:
         sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing and there is no apt-get to install "
-                 "Debian's postgresql package: install PostgreSQL's server, or see tests/postgres.py")
+                 "Debian's postgresql package: install PostgreSQL's server, or see tests/databases.py")
     if os.geteuid() != 0:
         sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing: run `apt-get install postgresql` as root, "
                  "or run this command as root")

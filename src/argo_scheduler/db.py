@@ -3,7 +3,8 @@
 The Jupyter server, the CLI and every job's pod write the same database;
 sqlite answers "database is locked" at once unless told to wait.
 
-jupyter-scheduler 2.12 works on sqlite only, in two ways this module repairs:
+jupyter-scheduler 2.12's schema is right for sqlite only; this module repairs
+two faults it has elsewhere:
 
 - its epoch-millisecond columns (create_time, …) are INTEGER, 32 bits on
   PostgreSQL, so the first job fails with "integer out of range"
