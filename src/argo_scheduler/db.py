@@ -13,6 +13,10 @@ two faults it has elsewhere:
   column's type (`%(create_time)s::INTEGER`). So the ORM's columns are
   typed BIGINT as soon as this module is imported, as that upstream fix
   types them, and ensure_schema widens tables created before.
+- its JSON columns (parameters, tags, output_formats, …) are VARCHAR(1024)
+  or less, a limit sqlite never enforces and PostgreSQL does: a job whose
+  parameters are a little long is refused ("value too long"). They become
+  TEXT, so PostgreSQL stores whatever sqlite stores.
 - its create_tables adds the columns newer than an existing table on a
   connection it never commits, which PostgreSQL rolls back; the ORM then
   selects columns that do not exist, and no old row can be read.
@@ -20,8 +24,8 @@ two faults it has elsewhere:
 
 from __future__ import annotations
 
-from jupyter_scheduler.orm import Base, update_db_schema
-from sqlalchemy import BigInteger, Integer, create_engine, inspect
+from jupyter_scheduler.orm import Base, EmailNotificationType, JsonType, update_db_schema
+from sqlalchemy import BigInteger, Integer, String, create_engine, inspect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.sql import text
@@ -35,6 +39,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 # are for the caller's retry).
 _SQLITE_RACE_MARKERS = ("already exists", "duplicate column")
 _SCHEMA_ATTEMPTS = 3
+_JSON_TYPES = (JsonType, EmailNotificationType)
 
 
 def _lost_a_race(error: Exception) -> bool:
@@ -68,7 +73,7 @@ def ensure_schema(engine: Engine) -> None:
     """jupyter-scheduler's tables in `engine`'s database: created, completed, able to hold its times.
 
     Existing rows are kept; only missing tables and columns are added, and
-    on PostgreSQL INTEGER time columns become BIGINT.
+    on PostgreSQL columns are widened (postgresql_widenings).
     """
     # Every statement committed on its own: update_db_schema's ALTERs
     # would otherwise be rolled back with its uncommitted connection.
@@ -78,7 +83,7 @@ def ensure_schema(engine: Engine) -> None:
             update_db_schema(autocommit, Base)
             Base.metadata.create_all(autocommit)
             if engine.dialect.name == "postgresql":
-                _widen_time_columns(autocommit)
+                _widen_columns(autocommit)
             return
         except (IntegrityError, ProgrammingError, OperationalError) as error:
             # Another process made the same change first: look again.
@@ -86,19 +91,34 @@ def ensure_schema(engine: Engine) -> None:
                 raise
 
 
-def time_columns() -> dict[str, list[str]]:
-    """jupyter-scheduler's epoch-millisecond columns (create_time, update_time, …), by table."""
-    return {table.name: [c.name for c in table.columns if _is_time(c)] for table in Base.metadata.sorted_tables}
+def postgresql_widenings() -> dict[str, dict[str, str]]:
+    """What ensure_schema makes of jupyter-scheduler's columns on PostgreSQL: {table: {column: type}}."""
+    widenings: dict[str, dict[str, str]] = {}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if _is_time(column):
+                widenings.setdefault(table.name, {})[column.name] = "BIGINT"
+            elif isinstance(column.type, _JSON_TYPES):
+                widenings.setdefault(table.name, {})[column.name] = "TEXT"
+    return widenings
 
 
-def _widen_time_columns(engine: Engine) -> None:
+def _is_wide(column_type, target: str) -> bool:
+    if target == "BIGINT":
+        return isinstance(column_type, BigInteger)
+    return isinstance(column_type, String) and column_type.length is None
+
+
+def _widen_columns(engine: Engine) -> None:
     inspector = inspect(engine)
     quote = engine.dialect.identifier_preparer.quote
-    for table, columns in time_columns().items():
+    for table, targets in postgresql_widenings().items():
         in_database = {c["name"]: c["type"] for c in inspector.get_columns(table)}
-        narrow = [n for n in columns if n in in_database and not isinstance(in_database[n], BigInteger)]
-        if not narrow:
-            continue
-        changes = ", ".join(f"ALTER COLUMN {quote(name)} TYPE BIGINT" for name in narrow)
-        with engine.connect() as connection:
-            connection.execute(text(f"ALTER TABLE {quote(table)} {changes}"))
+        changes = [
+            f"ALTER COLUMN {quote(name)} TYPE {target}"
+            for name, target in targets.items()
+            if name in in_database and not _is_wide(in_database[name], target)
+        ]
+        if changes:
+            with engine.connect() as connection:
+                connection.execute(text(f"ALTER TABLE {quote(table)} {', '.join(changes)}"))

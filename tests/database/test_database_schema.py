@@ -6,9 +6,9 @@ import pytest
 from databases import DATABASES, create_tables_with_jupyter_scheduler_alone
 from jupyter_scheduler.models import ListJobDefinitionsQuery, ListJobsQuery, Status
 from jupyter_scheduler.orm import Base, Job
-from sqlalchemy import BigInteger, Column, MetaData, Table, create_engine, inspect
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, create_engine, inspect
 
-from argo_scheduler.db import time_columns
+from argo_scheduler.db import postgresql_widenings
 
 on_every_database = pytest.mark.parametrize("database", DATABASES, indirect=True)
 
@@ -38,14 +38,19 @@ def test_the_server_makes_jupyter_schedulers_tables_hold_epoch_milliseconds(data
         session.add(Job(job_id="j1", name="n", input_filename="report.ipynb", runtime_environment_name="python3",
                         status=Status.COMPLETED.value, start_time=EPOCH_MS, end_time=EPOCH_MS + 1))
         session.commit()
-    # THEN the row reads back whole, and on PostgreSQL every time column is BIGINT
+    # THEN the row reads back whole, and on PostgreSQL times are BIGINT and JSON is TEXT
     job = scheduler.get_job("j1", job_files=False)
     assert (job.start_time, job.end_time) == (EPOCH_MS, EPOCH_MS + 1)
     assert job.create_time > 2**31
     if database == "postgresql":
-        for table, names in time_columns().items():
+        for table, targets in postgresql_widenings().items():
             types = columns_in(empty_db_url, table)
-            assert all(isinstance(types[name], BigInteger) for name in names), (table, types)
+            for name, target in targets.items():
+                # TEXT, or a VARCHAR without a length (packaged_files): no limit either way
+                if target == "TEXT":
+                    assert isinstance(types[name], String) and types[name].length is None, (table, name, types[name])
+                else:
+                    assert isinstance(types[name], BigInteger), (table, name, types[name])
 
 
 def create_old_tables(db_url: str) -> None:

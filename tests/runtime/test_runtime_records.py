@@ -144,6 +144,21 @@ def test_tables_jupyter_scheduler_made_hold_the_runs_times(empty_db_url, staging
     assert after.create_time > 2**31 and after.end_time == created.create_time + 1
 
 
+def test_a_run_with_long_parameters_and_tags_is_recorded_whole(db_url, staging):
+    # GIVEN a cron run whose parameters and tags, as JSON, are far beyond the
+    # columns' declared String(1024) (sqlite never enforced it; PostgreSQL does)
+    parameters = {f"p{i}": "x" * 100 for i in range(40)}
+    tags = [f"tag-{i}-" + "y" * 60 for i in range(30)]
+    spec = definition_spec("parameters.ipynb", staging, db_url, parameters=parameters, tags=tags)
+    uid = new_uid()
+    # WHEN its record is created
+    with JobStore(db_url) as store:
+        store.ensure_schema()
+        store.ensure_job(spec, uid)
+    # THEN every parameter is stored and read back as it was
+    assert read_job(db_url, uid).parameters == parameters
+
+
 @pytest.mark.parametrize("attempts", [2, 6], ids=["retried-pod", "six-at-once"])
 def test_attempts_of_one_run_racing_create_one_record(empty_db_url, staging, attempts):
     # GIVEN attempts of the same cron run starting together on a database without tables
