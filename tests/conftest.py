@@ -82,8 +82,10 @@ def postgres_cluster():
         pytest.fail(str(e), pytrace=False)
     try:
         cluster.start()
-    except BaseException:
+    except BaseException as e:
         cluster.stop()
+        if isinstance(e, PostgresUnavailable):
+            pytest.fail(f"could not start the tests' PostgreSQL server: {e}", pytrace=False)
         raise
     yield cluster
     cluster.stop()

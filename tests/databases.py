@@ -82,8 +82,9 @@ class PostgresCluster:
         self.port = free_port()
         self.admin_password = secrets.token_urlsafe(16)
         self.password = secrets.token_urlsafe(16)
-        # Not pytest's tmp_path: that is private to root, and the server's user must reach its directory.
-        self.base = Path(tempfile.mkdtemp(prefix="argo-scheduler-pg-"))
+        # Not pytest's tmp_path (nor $TMPDIR, as root): private to root, while
+        # the server's user must reach its directory.
+        self.base = Path(tempfile.mkdtemp(prefix="argo-scheduler-pg-", dir="/tmp" if self.as_root else None))
         self.data = self.base / "data"
         self.log = self.base / "server.log"
 
@@ -142,10 +143,10 @@ class PostgresCluster:
 
     # -- databases ---------------------------------------------------------------
 
-    def url(self, database: str, user: str = ROLE, password: str | None = None) -> str:
+    def url(self, database: str) -> str:
+        """The test role's URL of `database`, password included."""
         return URL.create(
-            DRIVER, username=user, password=self.password if password is None else password,
-            host="127.0.0.1", port=self.port, database=database,
+            DRIVER, username=ROLE, password=self.password, host="127.0.0.1", port=self.port, database=database,
         ).render_as_string(hide_password=False)
 
     def admin(self, statement, database: str = "postgres") -> None:

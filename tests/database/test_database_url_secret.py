@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, ListJobsQuery, Status
+from jupyter_scheduler.orm import JobDefinition
 from traitlets.config import Config
 
 from argo_scheduler.runtime.records import JobStore
@@ -90,8 +91,6 @@ def test_a_password_url_without_a_secret_is_refused_and_leaves_nothing(make_sche
     # AND no record, staged input, workflow or schedule is left
     assert scheduler.list_jobs(ListJobsQuery()).total_count == 0
     with scheduler.db_session() as session:
-        from jupyter_scheduler.orm import JobDefinition
-
         assert session.query(JobDefinition).count() == 0
     staging = Path(scheduler.staging_path)
     assert not staging.exists() or not any(staging.iterdir())
