@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from databases import create_tables_with_jupyter_scheduler_alone
 from jupyter_scheduler.models import Status
+from jupyter_scheduler.orm import Job, create_session
 from runtime_helpers import (
     count_jobs,
     definition_spec,
@@ -155,8 +156,10 @@ def test_a_run_with_long_parameters_and_tags_is_recorded_whole(db_url, staging):
     with JobStore(db_url) as store:
         store.ensure_schema()
         store.ensure_job(spec, uid)
-    # THEN every parameter is stored and read back as it was
+    # THEN every parameter and tag is stored and read back as it was
     assert read_job(db_url, uid).parameters == parameters
+    with create_session(db_url)() as session:
+        assert session.get(Job, uid).tags == tags
 
 
 @pytest.mark.parametrize("attempts", [2, 6], ids=["retried-pod", "six-at-once"])
