@@ -4,6 +4,9 @@
     python3 dev.py demo    # venv + install, then run examples/hello.ipynb on the local engine
     python3 dev.py test    # venv + install (Python, apt and npm test needs), then the whole test suite
 
+`test` installs Debian's postgresql with apt-get when its server binaries are
+missing: tests/databases.py starts a throwaway cluster from them.
+
 Idempotent: a second run reuses .venv and only installs what changed.
 """
 
@@ -14,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from glob import glob
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -84,10 +88,34 @@ def ensure_prism() -> None:
         sys.exit(f"could not install {PRISM} into {NODE_DIR}")
 
 
+POSTGRES_BINARIES = "/usr/lib/postgresql/*/bin/pg_ctl"
+
+
+def ensure_postgresql() -> None:
+    """The server binaries the database tests start a throwaway cluster from (tests/databases.py)."""
+    if glob(POSTGRES_BINARIES):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing and there is no apt-get to install "
+                 "Debian's postgresql package: install PostgreSQL's server, or see tests/databases.py")
+    if os.geteuid() != 0:
+        sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing: run `apt-get install postgresql` as root, "
+                 "or run this command as root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if sh(apt, "update", env=env) != 0:
+        sys.exit("apt-get update failed, so Debian's postgresql package cannot be installed")
+    if sh(apt, "install", "--yes", "--no-install-recommends", "postgresql", env=env) != 0:
+        sys.exit("apt-get could not install Debian's postgresql package")
+    if not glob(POSTGRES_BINARIES):
+        sys.exit(f"Debian's postgresql package is installed but no {POSTGRES_BINARIES} exists")
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv("test")
     ensure_outside_plugin()
     ensure_prism()
+    ensure_postgresql()
     code = sh(PY, "-m", "pytest", *pytest_args, cwd=ROOT)
     if code == 5:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)

@@ -1,12 +1,14 @@
-"""Shared test fixtures: Argo's contract, golden files."""
+"""Shared test fixtures: Argo's contract, golden files, the databases (sqlite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
+from databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
 
 # Real Jupyter servers for the REST tests (tests/server); pytest only takes
 # plugins from the top-level conftest.
@@ -69,10 +71,56 @@ def golden(request):
     return check
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """This session's PostgreSQL server (tests/databases.py), started on first use."""
+    try:
+        cluster = PostgresCluster()
+    except PostgresUnavailable as e:
+        if os.environ.get(OPT_OUT_ENV):
+            pytest.skip(f"{OPT_OUT_ENV} is set: {e}")
+        pytest.fail(str(e), pytrace=False)
+    try:
+        cluster.start()
+    except BaseException as e:
+        cluster.stop()
+        if isinstance(e, PostgresUnavailable):
+            pytest.fail(f"could not start the tests' PostgreSQL server: {e}", pytrace=False)
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """The URL (password included) of a new, empty PostgreSQL database for this test alone."""
+    name = postgres_cluster.create_database()
+    yield postgres_cluster.url(name)
+    postgres_cluster.drop_database(name)
+
+
+@pytest.fixture
+def database(request) -> str:
+    """The kind of database a test uses: "sqlite" unless the test parametrizes it indirectly.
+
+        @pytest.mark.parametrize("database", DATABASES, indirect=True)
+    """
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def empty_db_url(database, tmp_path, request) -> str:
+    """A database of that kind with no tables: a sqlite file in tmp_path, or a new PostgreSQL database."""
+    if database == "sqlite":
+        return f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
+    # Only tests on PostgreSQL start the server.
+    return request.getfixturevalue("postgres_url")
+
+
 class SchedulerHome:
     """A Jupyter root holding report.ipynb, a fresh scheduler database and a staging folder."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, db_url: str):
         import shutil
 
         from jupyter_scheduler.orm import create_tables
@@ -81,7 +129,8 @@ class SchedulerHome:
         self.root.mkdir()
         shutil.copy(Path(__file__).resolve().parent / "notebooks" / "parameters.ipynb", self.root / "report.ipynb")
         self.staging = path / "staging"
-        self.db_url = f"sqlite:///{path / 'scheduler.sqlite'}"
+        self.db_url = db_url
+        # As SchedulerApp does before it builds the scheduler.
         create_tables(self.db_url)
 
     def scheduler(self, config=None, **traits):
@@ -101,5 +150,12 @@ class SchedulerHome:
 
 
 @pytest.fixture
-def scheduler_home(tmp_path) -> SchedulerHome:
-    return SchedulerHome(tmp_path)
+def make_scheduler_home(tmp_path):
+    """SchedulerHome on a database URL, for tests that put something in the database first."""
+    return lambda db_url: SchedulerHome(tmp_path, db_url)
+
+
+@pytest.fixture
+def scheduler_home(make_scheduler_home, empty_db_url) -> SchedulerHome:
+    """On sqlite, or on each database a test parametrizes `database` with."""
+    return make_scheduler_home(empty_db_url)

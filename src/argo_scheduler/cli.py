@@ -117,8 +117,6 @@ def _config(args):
 
 
 def _scheduler(args, root_dir: str, config=None, create_db: bool = True):
-    from jupyter_scheduler.orm import create_tables
-
     from .config import default_db_url
     from .environments import ArgoEnvironmentManager
     from .scheduler import ArgoScheduler
@@ -126,9 +124,9 @@ def _scheduler(args, root_dir: str, config=None, create_db: bool = True):
     config = config if config is not None else _config(args)
     db_url = args.db_url or default_db_url(config)
     if create_db:
+        # The server creates the tables at start; the CLI may come first, and
+        # the scheduler creates them on its first query, in this folder.
         _ensure_sqlite_folder(db_url)
-        # The server creates the tables at start; the CLI may come first.
-        create_tables(db_url)
     return ArgoScheduler(
         root_dir=root_dir, environments_manager=ArgoEnvironmentManager(config=config), db_url=db_url, config=config
     )

@@ -33,10 +33,11 @@ from jupyter_scheduler.models import (
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
+from sqlalchemy.orm import sessionmaker
 from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
-from .db import session_factory
+from .db import ensure_schema, make_engine
 from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
 from .environments import output_formats_mapping
 from .plugins import notifiers as installed_notifiers
@@ -282,8 +283,6 @@ class ArgoScheduler(Scheduler):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Sessions with a busy timeout: job pods write the same sqlite file.
-        self._db_session = session_factory(self.db_url)
         # Resolved at start-up, so a misspelled plugin name stops the server
         # with the list of installed ones instead of failing the first job.
         self.mutator_instances = [
@@ -298,6 +297,18 @@ class ArgoScheduler(Scheduler):
             # Schedules on this machine fire from a detached agent; the server
             # (re)starts it so a reboot or a killed agent heals itself.
             self.get_engine().ensure_cron_controller()
+
+    @property
+    def db_session(self):
+        # Made on first use, so commands that never read the database (render)
+        # need none; with a busy timeout, as job pods write the same sqlite file.
+        if self._db_session is None:
+            engine = make_engine(self.db_url)
+            # SchedulerApp made the tables with jupyter-scheduler's create_tables,
+            # which leaves them unfit for PostgreSQL (db.py).
+            ensure_schema(engine)
+            self._db_session = sessionmaker(bind=engine)
+        return self._db_session
 
     # ---- engine and manifests -------------------------------------------
 

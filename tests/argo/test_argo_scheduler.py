@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from argo_manifests import NAMESPACE
+from databases import DATABASES
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJobDefinition, CreateJobFromDefinition, ListJobsQuery, UpdateJobDefinition
 from jupyter_scheduler.orm import JobDefinition
@@ -15,15 +16,19 @@ from argo_scheduler import ArgoScheduler
 
 
 @pytest.fixture
-def make_scheduler(scheduler_home):
+def make_scheduler(scheduler_home, database):
+    # A PostgreSQL URL has a password, which reaches the pod only through a Secret.
+    secret = {"db_url_secret_name": "scheduler-db"} if database == "postgresql" else {}
+
     def make(engine, owner: str = OWNER) -> ArgoScheduler:
-        scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=owner, image="img:1")
+        scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=owner, image="img:1", **secret)
         scheduler.engine_instance = engine
         return scheduler
 
     return make
 
 
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_a_job_becomes_a_workflow_and_argo_is_the_truth(make_scheduler, engine, fake):
     scheduler = make_scheduler(engine)
     # WHEN a job is created THEN its workflow is in Argo, labelled, and the record is IN_PROGRESS
@@ -82,6 +87,7 @@ def test_definitions_pause_edit_resume_run_delete(make_scheduler, engine, fake):
     assert job_id
 
 
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_a_cron_run_whose_pod_never_started_appears_failed(make_scheduler, engine, fake):
     scheduler = make_scheduler(engine)
     definition_id = scheduler.create_job_definition(definition_model(schedule="0 6 * * *", timezone="UTC"))

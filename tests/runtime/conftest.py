@@ -1,20 +1,27 @@
-"""Fixtures for the job pod's runtime: a scheduler database and a staging area."""
+"""Fixtures for the job pod's runtime: a scheduler database (sqlite and PostgreSQL) and a staging area."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from jupyter_scheduler.orm import create_tables
-from runtime_helpers import sqlite_url
+from databases import DATABASES, create_tables_as_the_server_does
+
+
+@pytest.fixture(params=DATABASES)
+def database(request) -> str:
+    """Every runtime test that touches the database runs on sqlite and on PostgreSQL.
+
+    A test that is about sqlite alone says so: @pytest.mark.parametrize("database", ["sqlite"]).
+    """
+    return request.param
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A jupyter-scheduler database, tables created the way the server creates them."""
-    url = sqlite_url(tmp_path / "scheduler.sqlite")
-    create_tables(url)
-    return url
+def db_url(empty_db_url) -> str:
+    """A jupyter-scheduler database, tables made the way the server makes them."""
+    create_tables_as_the_server_does(empty_db_url)
+    return empty_db_url
 
 
 @pytest.fixture

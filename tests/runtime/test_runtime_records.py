@@ -9,14 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
+from databases import create_tables_with_jupyter_scheduler_alone
 from jupyter_scheduler.models import Status
+from jupyter_scheduler.orm import Job, create_session
 from runtime_helpers import (
     count_jobs,
     definition_spec,
     new_uid,
     read_job,
     runtime_cli,
-    sqlite_url,
     without_db_env,
     workflow_args,
 )
@@ -116,17 +117,79 @@ def test_the_exit_handler_refuses_to_run_without_a_database(staging, monkeypatch
     assert DB_URL_ENV in caplog.text
 
 
-def test_a_fresh_database_gets_jupyter_schedulers_tables(tmp_path, staging):
-    # GIVEN a database file nothing has created tables in
-    url = sqlite_url(tmp_path / "fresh.sqlite")
-    spec = definition_spec("parameters.ipynb", staging, url)
-    with JobStore(url) as store:
+def test_a_fresh_database_gets_jupyter_schedulers_tables(empty_db_url, staging):
+    # GIVEN a database nothing has created tables in
+    spec = definition_spec("parameters.ipynb", staging, empty_db_url)
+    with JobStore(empty_db_url) as store:
         # WHEN the runtime prepares it and records a job
         store.ensure_schema()
         store.ensure_schema()
         store.ensure_job(spec, new_uid())
     # THEN the server's schema is there and holds the job
-    assert count_jobs(url) == 1
+    assert count_jobs(empty_db_url) == 1
+
+
+def test_tables_jupyter_scheduler_made_hold_the_runs_times(empty_db_url, staging):
+    # GIVEN the tables exactly as jupyter-scheduler's create_tables makes them (32-bit
+    # INTEGER time columns on PostgreSQL), before any ArgoScheduler touched them
+    create_tables_with_jupyter_scheduler_alone(empty_db_url)
+    spec = definition_spec("parameters.ipynb", staging, empty_db_url)
+    uid = new_uid()
+    # WHEN the pod prepares the database and records a run with epoch-millisecond times
+    with JobStore(empty_db_url) as store:
+        store.ensure_schema()
+        created, _ = store.ensure_job(spec, uid)
+        store.update(uid, lambda row: {"start_time": row.create_time, "end_time": row.create_time + 1})
+    # THEN the times are stored whole
+    after = read_job(empty_db_url, uid)
+    assert after.create_time > 2**31 and after.end_time == created.create_time + 1
+
+
+def test_a_run_with_long_parameters_and_tags_is_recorded_whole(db_url, staging):
+    # GIVEN a cron run whose parameters and tags, as JSON, are far beyond the
+    # columns' declared String(1024) (sqlite never enforced it; PostgreSQL does)
+    parameters = {f"p{i}": "x" * 100 for i in range(40)}
+    tags = [f"tag-{i}-" + "y" * 60 for i in range(30)]
+    spec = definition_spec("parameters.ipynb", staging, db_url, parameters=parameters, tags=tags)
+    uid = new_uid()
+    # WHEN its record is created
+    with JobStore(db_url) as store:
+        store.ensure_schema()
+        store.ensure_job(spec, uid)
+    # THEN every parameter and tag is stored and read back as it was
+    assert read_job(db_url, uid).parameters == parameters
+    with create_session(db_url)() as session:
+        assert session.get(Job, uid).tags == tags
+
+
+@pytest.mark.parametrize("attempts", [2, 6], ids=["retried-pod", "six-at-once"])
+def test_attempts_of_one_run_racing_create_one_record(empty_db_url, staging, attempts):
+    # GIVEN attempts of the same cron run starting together on a database without tables
+    spec = definition_spec("parameters.ipynb", staging, empty_db_url)
+    job_id = job_id_for(spec, new_uid())
+    barrier = threading.Barrier(attempts)
+    outcomes, errors = [], []
+
+    def attempt() -> None:
+        try:
+            with JobStore(empty_db_url) as store:
+                barrier.wait(10)
+                store.ensure_schema()
+                outcomes.append(store.ensure_job(spec, job_id))
+        except Exception as error:  # reported below, with the others
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    # WHEN each prepares the database and ensures the run's record at the same moment
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # THEN none failed, exactly one created the record, and all see that one
+    assert errors == []
+    assert sorted(created for _, created in outcomes) == [False] * (attempts - 1) + [True]
+    assert all(snapshot == outcomes[0][0] for snapshot, _ in outcomes)
+    assert count_jobs(empty_db_url) == 1
 
 
 def test_a_long_message_is_clipped_to_the_column():
@@ -154,6 +217,7 @@ def hold_lock(db_path: Path, statement: str, seconds: float) -> threading.Event:
     return held
 
 
+@pytest.mark.parametrize("database", ["sqlite"])  # sqlite's file locks
 @pytest.mark.parametrize("statement", ["BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"], ids=["write-lock", "exclusive-lock"])
 def test_an_update_retries_while_another_writer_holds_the_database(tmp_path, db_url, staging, caplog, statement):
     # GIVEN a job row, and a store whose sqlite busy timeout is too short to wait the lock out
@@ -175,6 +239,7 @@ def test_an_update_retries_while_another_writer_holds_the_database(tmp_path, db_
     assert read_job(db_url, job_id).status is Status.IN_PROGRESS
 
 
+@pytest.mark.parametrize("database", ["sqlite"])  # sqlite's file locks
 def test_the_retry_gives_up_after_its_budget(tmp_path, db_url, staging):
     # GIVEN a lock held longer than the store's retry budget
     # WHEN the status is updated THEN the lock error surfaces instead of waiting forever
@@ -188,6 +253,7 @@ def test_the_retry_gives_up_after_its_budget(tmp_path, db_url, staging):
             store.update(job_id, lambda row: {"status": Status.FAILED.value})
 
 
+@pytest.mark.parametrize("database", ["sqlite"])  # sqlite's file locks
 def test_the_pods_command_waits_for_a_busy_database(tmp_path, db_url, staging):
     # GIVEN a cron run whose pod never started, and another process holding the database
     spec = definition_spec("parameters.ipynb", staging, db_url)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from databases import DATABASES, create_tables_as_the_server_does
 from jupyter_scheduler.models import Status
-from jupyter_scheduler.orm import create_tables
 from jupyter_scheduler.utils import create_output_filename
 from runtime_helpers import (
     count_jobs,
@@ -65,12 +65,18 @@ class CronRun:
         return read_job(self.db_url, self.uid)
 
 
-@pytest.fixture(scope="module")
-def cron_run(tmp_path_factory) -> CronRun:
-    """One run of a job definition through the pod's real entry point."""
+@pytest.fixture(scope="module", params=DATABASES)
+def cron_run(request, tmp_path_factory) -> CronRun:
+    """One run of a job definition through the pod's real entry point, on each database."""
     root = tmp_path_factory.mktemp("cron")
-    db_url = sqlite_url(root / "scheduler.sqlite")
-    create_tables(db_url)
+    if request.param == "sqlite":
+        db_url = sqlite_url(root / "scheduler.sqlite")
+    else:
+        cluster = request.getfixturevalue("postgres_cluster")
+        name = cluster.create_database()
+        request.addfinalizer(lambda: cluster.drop_database(name))
+        db_url = cluster.url(name)
+    create_tables_as_the_server_does(db_url)
     staging = root / "staging"
     staging.mkdir()
     spec = definition_spec(
@@ -152,6 +158,29 @@ def test_a_second_attempt_of_the_same_cron_run_reuses_its_record(cron_run):
     assert result.status is Status.COMPLETED and result.exit_code == 0
     assert count_jobs(cron_run.db_url) == 1
     assert cron_run.record.create_time == first.create_time
+
+
+def test_concurrent_runs_of_one_definition_each_record_their_own_job(empty_db_url, staging):
+    # GIVEN a definition whose schedule fired three times at once (concurrencyPolicy Allow),
+    # on a database the server has not prepared yet
+    spec = definition_spec("parameters.ipynb", staging, empty_db_url, parameters={"n": "2"})
+    uids = [new_uid() for _ in range(3)]
+    # WHEN their pods run together
+    pods = [
+        subprocess.Popen(
+            [sys.executable, "-m", "argo_scheduler.runtime", "run", *workflow_args(spec, uid, name=f"nb-run-{i}")],
+            env=without_db_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for i, uid in enumerate(uids)
+    ]
+    outputs = [pod.communicate(timeout=240)[0] for pod in pods]
+    # THEN each exited 0 and recorded its own COMPLETED job of the definition, with its outputs
+    assert [pod.returncode for pod in pods] == [0, 0, 0], outputs
+    assert count_jobs(empty_db_url) == 3
+    for uid in uids:
+        record = read_job(empty_db_url, uid)
+        assert (record.status, record.job_definition_id) == (Status.COMPLETED, spec.job_definition_id)
+        assert staged(record, staging, "ipynb").exists()
 
 
 def test_a_failing_cell_fails_the_job_and_keeps_the_partial_outputs(db_url, staging):

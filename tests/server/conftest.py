@@ -38,15 +38,26 @@ def no_agent_left_behind(jp_data_dir):
     stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
 
 
+DB_SECRET = "scheduler-db"
+
+
 @pytest.fixture
-def jp_server_config(jp_data_dir):
+def jp_server_config(jp_data_dir, database, request):
+    scheduler_app = {
+        "scheduler_class": "argo_scheduler.ArgoScheduler",
+        "environment_manager_class": "argo_scheduler.environments.ArgoEnvironmentManager",
+    }
+    argo_scheduler = {"engine": "local"}
+    if database == "postgresql":
+        # sqlite stays jupyter-scheduler's default, a file in the server's data dir.
+        url = scheduler_app["db_url"] = request.getfixturevalue("postgres_url")
+        # The URL has a password: the job's pod reads it from a Secret, as on Kubernetes.
+        request.getfixturevalue("local_engine").put_secret(DB_SECRET, {"url": url})
+        argo_scheduler["db_url_secret_name"] = DB_SECRET
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_scheduler": True}},
-        "SchedulerApp": {
-            "scheduler_class": "argo_scheduler.ArgoScheduler",
-            "environment_manager_class": "argo_scheduler.environments.ArgoEnvironmentManager",
-        },
-        "ArgoScheduler": {"engine": "local"},
+        "SchedulerApp": scheduler_app,
+        "ArgoScheduler": argo_scheduler,
     }
 
 

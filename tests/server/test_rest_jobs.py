@@ -6,6 +6,9 @@ import asyncio
 import os
 import time
 
+import pytest
+from databases import DATABASES
+
 
 def create_job_body(input_uri: str, **extra) -> dict:
     # The fields the JupyterLab "Create Job" form sends.
@@ -23,8 +26,9 @@ def create_job_body(input_uri: str, **extra) -> dict:
     }
 
 
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
 async def test_a_job_runs_to_completed_with_downloadable_outputs(api, notebook, jp_root_dir):
-    # GIVEN a notebook in the user's root dir
+    # GIVEN a notebook in the user's root dir, and the server's database on sqlite or PostgreSQL
     name = notebook("parameters.ipynb")
     # WHEN the UI creates a job with parameters
     created = await api.ok("POST", "jobs", body=create_job_body(name, parameters={"n": "4", "rate": "0.25", "flag": "false", "label": "q4"}))

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar
 
 from jupyter_scheduler.models import Status
-from jupyter_scheduler.orm import Job, create_tables
+from jupyter_scheduler.orm import Job
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine
+from ..db import SQLITE_BUSY_TIMEOUT_SECONDS, ensure_schema, make_engine
 from ..spec import DB_URL_ENV, RunSpec
 
 log = logging.getLogger(__name__)
@@ -140,7 +139,6 @@ class JobStore:
             raise DatabaseNotConfigured("The database URL is not a URL sqlalchemy can parse") from None
         # Safe to show in logs and messages: a PostgreSQL URL may carry a password.
         self.display_url = url.render_as_string(hide_password=True)
-        self._db_url = db_url
         try:
             self._engine = make_engine(url, busy_timeout)
         except ImportError as error:
@@ -161,24 +159,13 @@ class JobStore:
         self._engine.dispose()
 
     def ensure_schema(self) -> None:
-        """Create jupyter-scheduler's tables in a database that has none yet.
+        """Make jupyter-scheduler's tables fit for the run (db.ensure_schema).
 
         The Jupyter server creates them at start-up; a run against a fresh
-        database (the CLI, a test) would otherwise fail on its first query.
-        An existing schema is left alone: migrating it is the server's job.
+        database (the CLI, a test) would otherwise fail on its first query,
+        and one on PostgreSQL tables jupyter-scheduler made, on its first time.
         """
-
-        def ensure() -> None:
-            if not inspect(self._engine).has_table(Job.__tablename__):
-                create_tables(self._db_url)
-
-        try:
-            self._retry(ensure)
-        except OperationalError:
-            # Two first runs racing to create the tables: the loser's CREATE
-            # fails, and the tables it wanted are there.
-            if not inspect(self._engine).has_table(Job.__tablename__):
-                raise
+        self._retry(lambda: ensure_schema(self._engine))
 
     def get(self, job_id: str) -> JobSnapshot | None:
         def read(session: Session) -> JobSnapshot | None:
