@@ -203,7 +203,8 @@ def _common_spec_fields(model: DescribeJob | DescribeJobDefinition, context: Bui
     if context.db_url and not context.db_url_secret and _has_password(context.db_url):
         raise BuildError(
             "the database URL carries a password, which must not travel in a manifest: "
-            "store the URL in a Kubernetes Secret and configure db_url_secret instead"
+            "store the URL in a Kubernetes Secret and name it in "
+            "c.ArgoScheduler.db_url_secret_name (its key in db_url_secret_key)"
         )
     return dict(
         name=model.name,
