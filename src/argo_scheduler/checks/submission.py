@@ -46,4 +46,5 @@ def schema_check(manifest: dict) -> Check:
 def manifest_checks(scheduler: "ArgoScheduler", manifest: dict) -> list[Check]:
     """Argo's schema, then what the manifest needs from the workflows' namespace."""
     access, unavailable = scheduler.get_engine().kubernetes_access()
-    return [schema_check(manifest), *cluster_checks(access, unavailable, scheduler.namespace, manifest)]
+    namespace = (manifest.get("metadata") or {}).get("namespace") or scheduler.namespace
+    return [schema_check(manifest), *cluster_checks(access, unavailable, namespace, manifest)]

@@ -1,0 +1,65 @@
+"""Fixtures for the submission checks: the fake Kubernetes API, a fake Argo Server, schedulers on both."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from traitlets.config import Config
+
+HERE = Path(__file__).resolve().parent
+# FakeArgo lives with the Argo engine's tests; the scheduler tests here reuse it.
+sys.path.insert(0, str(HERE.parent / "argo"))
+
+from argo_helpers import make_engine  # noqa: E402
+from argo_manifests import NAMESPACE  # noqa: E402
+from fake_argo import FakeArgo  # noqa: E402
+from fake_kube_api import FakeKubeApi  # noqa: E402
+
+TOKEN = "checks-service-account-token"
+COMPUTE_TYPES = {
+    "small": {"cpu_request": "500m", "memory_request": "1Gi"},
+    "big": {"cpu_request": "4", "memory_limit": "16Gi"},
+    "gpu-2": {"cpu_request": "1", "memory_request": "4Gi", "gpus": 2},
+}
+
+
+@pytest.fixture
+def kube() -> Iterator[FakeKubeApi]:
+    with FakeKubeApi(TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def token_file(tmp_path) -> str:
+    path = tmp_path / "api-token"
+    path.write_text(TOKEN + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def argo() -> Iterator[FakeArgo]:
+    with FakeArgo(base_path="/argo/") as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_scheduler(scheduler_home, kube, token_file, argo):
+    """A real ArgoScheduler on the Argo engine (fake Argo Server) whose Kubernetes API is the fake one."""
+
+    def make(kubernetes: bool = True, **traits):
+        config = Config()
+        config.ArgoEnvironmentManager.compute_types = COMPUTE_TYPES
+        if kubernetes:
+            config.KubernetesSecrets.host = kube.url
+            config.KubernetesSecrets.token_file = token_file
+        config.KubernetesSecrets.request_timeout = 5.0
+        scheduler = scheduler_home.scheduler(
+            config, engine="argo", namespace=NAMESPACE, owner="ana@example.com", image="img:1", **traits
+        )
+        scheduler.engine_instance = make_engine(argo.url, config=config)
+        return scheduler
+
+    return make
