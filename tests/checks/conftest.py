@@ -63,3 +63,19 @@ def make_scheduler(scheduler_home, kube, token_file, argo):
         return scheduler
 
     return make
+
+
+@pytest.fixture
+def make_local_scheduler(scheduler_home, tmp_path):
+    """A real ArgoScheduler on the local engine in its own state dir; its cron agent is stopped afterwards."""
+    from argo_scheduler.engines.local_agent import stop_agent
+
+    state_dir = tmp_path / "engine"
+
+    def make(**traits):
+        config = Config()
+        config.LocalEngine.state_dir = str(state_dir)
+        return scheduler_home.scheduler(config, engine="local", image="img:1", owner="ana@example.com", **traits)
+
+    yield make
+    stop_agent(state_dir)

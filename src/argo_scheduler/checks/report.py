@@ -40,8 +40,8 @@ class CheckReport:
         return not self.failures
 
     def failure_message(self) -> str:
-        """One message for the UI: every failed check, as the user must fix them all."""
-        return "; ".join(f"{c.name}: {c.message}" for c in self.failures)
+        """One message for the UI: every failed check (each message says what it is about)."""
+        return "; ".join(c.message for c in self.failures)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
