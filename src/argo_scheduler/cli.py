@@ -194,6 +194,13 @@ def _job_fields(args, notebook: Path, content) -> dict:
     )
 
 
+def _no_environment(notebook: Path) -> CliError:
+    return CliError(
+        f"{notebook.name} has no kernel and no --environment is given: open it in JupyterLab, "
+        "select a kernel and save it, or pass --environment"
+    )
+
+
 def _preview(args, fields: dict):
     """The job (or, with --schedule, the job definition) `run` would create, created nowhere."""
     from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
@@ -276,6 +283,8 @@ def cmd_run(args) -> int:
     config = _config(args)
     root_dir = _root_dir(notebook, config)
     scheduler = _scheduler(args, root_dir, config)
+    if not fields["runtime_environment_name"]:
+        raise _no_environment(notebook)
     model = CreateJob(input_uri=os.path.relpath(notebook, root_dir), **fields)
     try:
         job_id = scheduler.create_job(model)
@@ -313,6 +322,8 @@ def cmd_render(args) -> int:
     notebook, content = _notebook(args.notebook)
     scheduler = _scheduler(args, str(notebook.parent), create_db=False)
     model = _preview(args, _job_fields(args, notebook, content))
+    if not model.runtime_environment_name:
+        raise _no_environment(notebook)
     try:
         if isinstance(model, DescribeJob):
             scheduler.validate_job(model, str(notebook))
@@ -343,7 +354,7 @@ def cmd_check(args) -> int:
     model = _preview(args, _job_fields(args, notebook, content))
     try:
         if not model.runtime_environment_name:
-            raise CliError(f"{notebook.name} names no kernel and no --environment is given")
+            raise _no_environment(notebook)
         scheduler.check_environment(model)
     except (CliError, *_scheduler_errors()) as e:
         report.add("environment", FAILED, str(e))

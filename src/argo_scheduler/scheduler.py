@@ -361,6 +361,7 @@ class ArgoScheduler(Scheduler):
         """What a user can get wrong before anything is created, for jobs and definitions."""
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
+        # The environment first: the notebook check asks what it provides.
         self.check_environment(model)
         self.validate_job(model, input_path)
 

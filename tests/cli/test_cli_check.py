@@ -31,7 +31,7 @@ def test_a_good_notebook_passes_every_check_and_creates_nothing(cli):
 @pytest.mark.parametrize(
     "args, failed, message",
     [
-        (["check", "{no_kernelspec}"], "environment", "no_kernelspec.ipynb names no kernel and no --environment is given"),
+        (["check", "{no_kernelspec}"], "environment", "no_kernelspec.ipynb has no kernel and no --environment is given"),
         (["check", "{no_kernelspec}", "--environment", "python3", "--compute-type", "huge"], "environment",
          "compute type 'huge' does not exist for environment 'python3'; available: none"),
         (["check", "missing.ipynb"], "notebook", "notebook missing.ipynb not found"),
