@@ -361,9 +361,18 @@ class ArgoScheduler(Scheduler):
         """What a user can get wrong before anything is created, for jobs and definitions."""
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
-        # The environment first: the notebook check asks what it provides.
-        self.check_environment(model)
+        # Listed afresh first, so the notebook check judges the kernel of an
+        # environment that still exists; a notebook without kernel is still
+        # what the user hears of first.
+        try:
+            self.check_environment(model)
+        except SchedulerError as e:
+            unknown = e
+        else:
+            unknown = None
         self.validate_job(model, input_path)
+        if unknown is not None:
+            raise unknown
 
     def check_manifest(self, manifest: dict) -> None:
         """The manifest about to be submitted passes Argo's schema and fits its namespace, or SchedulerError.

@@ -16,14 +16,8 @@ sys.path.insert(0, str(HERE.parent / "argo"))
 from argo_helpers import make_engine  # noqa: E402
 from argo_manifests import NAMESPACE  # noqa: E402
 from fake_argo import FakeArgo  # noqa: E402
+from check_helpers import COMPUTE_TYPES, TOKEN  # noqa: E402
 from fake_kube_api import FakeKubeApi  # noqa: E402
-
-TOKEN = "checks-service-account-token"
-COMPUTE_TYPES = {
-    "small": {"cpu_request": "500m", "memory_request": "1Gi"},
-    "big": {"cpu_request": "4", "memory_limit": "16Gi"},
-    "gpu-2": {"cpu_request": "1", "memory_request": "4Gi", "gpus": 2},
-}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import TOKEN
+from check_helpers import TOKEN
 
 from argo_scheduler.checks import FAILED, OK, SKIPPED, WARNING
 from argo_scheduler.checks.kubernetes import CLAIMS, QUOTA, SECRETS, cluster_checks

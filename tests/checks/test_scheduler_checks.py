@@ -15,7 +15,6 @@ from jupyter_scheduler.models import (
 )
 from jupyter_scheduler.orm import Job, JobDefinition
 
-from argo_scheduler.pod import main_container
 from argo_scheduler.podspec.base import PodSpecMutator
 
 

@@ -21,8 +21,15 @@ SCHEMA = "argo schema"
 
 def notebook_check_for(scheduler: "ArgoScheduler", model, input_path: str) -> Check:
     """The notebook check with what the job's environment and engine provide."""
-    imposed = scheduler.kernel_for(model)
-    choice = scheduler.environment_choice(model)
+    from jupyter_scheduler.exceptions import SchedulerError
+
+    try:
+        choice = scheduler.environment_choice(model)
+    except SchedulerError:
+        choice = None  # the environment check says so; the notebook is judged on its own kernel
+        imposed = None
+    else:
+        imposed = scheduler.kernel_for(model)
     # Kernels are known here when the job runs here, or come from this
     # machine's kernelspecs; a container image brings its own.
     local = scheduler.engine == "local" or (choice is None and imposed) or (

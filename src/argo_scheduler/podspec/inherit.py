@@ -128,8 +128,8 @@ class InheritPodSpecMutator(PodSpecMutator):
         "",
         config=True,
         help="""URL of the Kubernetes API, used instead of the in-cluster
-        configuration: `kubectl proxy` (no token needed) or a test server.
-        Default: "" (in-cluster).
+        configuration: `kubectl proxy` (no token needed) or a test server;
+        kubeconfig wins when both are set. Default: "" (in-cluster).
 
             c.InheritPodSpecMutator.host = "http://127.0.0.1:8001"
         """,
