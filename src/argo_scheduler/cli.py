@@ -67,16 +67,32 @@ def _parser() -> argparse.ArgumentParser:
     # The job's runtime environment parameters, as the UI would send them (docs/timeouts.md).
     for option, key, what in _RUN_SETTING_OPTIONS:
         job_input.add_argument(option, dest=key, metavar="N", help=f"{what} (default: from config)")
+    job_input.add_argument(
+        "--environment", metavar="ENV", help="environment the job runs in (default: the notebook's kernel)"
+    )
+    job_input.add_argument(
+        "--compute-type", metavar="CT", help="compute type (default: the environment's default)"
+    )
+
+    schedule = argparse.ArgumentParser(add_help=False)
+    schedule.add_argument("--schedule", metavar="CRON", help="as the CronWorkflow of a job definition")
+    schedule.add_argument("--timezone", metavar="TZ", help="time zone of --schedule (default: UTC)")
 
     run = sub.add_parser("run", parents=[common, job_input], help="run a notebook now")
     run.add_argument("--detach", action="store_true", help="return once submitted instead of waiting")
     run.add_argument("--json", action="store_true", help="print one JSON object as the result")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", parents=[common, job_input], help="print the manifest that would be submitted")
-    render.add_argument("--schedule", metavar="CRON", help="render the CronWorkflow of a job definition")
-    render.add_argument("--timezone", metavar="TZ", help="time zone of --schedule (default: UTC)")
+    render = sub.add_parser(
+        "render", parents=[common, job_input, schedule], help="print the manifest that would be submitted"
+    )
     render.set_defaults(func=cmd_render)
+
+    check = sub.add_parser(
+        "check", parents=[common, job_input, schedule], help="run the checks a submission of the notebook would pass"
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON object with the checks")
+    check.set_defaults(func=cmd_check)
 
     status = sub.add_parser("status", parents=[common], help="show a job's status and outputs")
     status.add_argument("job_id")
@@ -176,16 +192,55 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 
 def _job_fields(args, notebook: Path, content) -> dict:
-    kernel = (content.metadata.get("kernelspec") or {}).get("name", "")
+    kernel = (content.metadata.get("kernelspec") or {}).get("name", "") if content is not None else ""
     settings = {key: getattr(args, key) for _, key, _ in _RUN_SETTING_OPTIONS if getattr(args, key) is not None}
     return dict(
         input_filename=notebook.name,
         name=args.name or notebook.stem,
-        runtime_environment_name=kernel,
+        runtime_environment_name=args.environment or kernel,
+        compute_type=args.compute_type,
         runtime_environment_parameters=settings or None,
         parameters=_parameters(args.parameter),
         output_formats=args.output_format or ["ipynb"],
     )
+
+
+def _no_environment(notebook: Path) -> CliError:
+    return CliError(
+        f"{notebook.name} has no kernel and no --environment is given: open it in JupyterLab, "
+        "select a kernel and save it, or pass --environment"
+    )
+
+
+def _preview(args, fields: dict):
+    """The job (or, with --schedule, the job definition) `run` would create, created nowhere."""
+    from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
+    from jupyter_scheduler.utils import get_utc_timestamp
+
+    now = get_utc_timestamp()
+    if args.schedule:
+        return DescribeJobDefinition(
+            job_definition_id=str(uuid.uuid4()), schedule=args.schedule, timezone=args.timezone,
+            create_time=now, update_time=now, active=True, **fields,
+        )
+    if args.timezone:
+        raise CliError("--timezone only applies with --schedule")
+    job_id = str(uuid.uuid4())
+    return DescribeJob(job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, **fields)
+
+
+def _manifest(scheduler, model) -> dict:
+    """What the scheduler would submit for `model`."""
+    from jupyter_scheduler.models import DescribeJobDefinition
+
+    from .workflow import BuildError
+
+    if isinstance(model, DescribeJobDefinition):
+        return scheduler.render_definition(model)
+    try:
+        return scheduler.render_job(model)
+    except BuildError as e:
+        raise CliError(str(e)) from e
 
 
 def _outputs(scheduler, job) -> dict[str, str]:
@@ -239,6 +294,8 @@ def cmd_run(args) -> int:
     config = _config(args)
     root_dir = _root_dir(notebook, config)
     scheduler = _scheduler(args, root_dir, config)
+    if not fields["runtime_environment_name"]:
+        raise _no_environment(notebook)
     model = CreateJob(input_uri=os.path.relpath(notebook, root_dir), **fields)
     try:
         job_id = scheduler.create_job(model)
@@ -271,33 +328,70 @@ def cmd_run(args) -> int:
 
 def cmd_render(args) -> int:
     import yaml
-    from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
-    from jupyter_scheduler.utils import get_utc_timestamp
-
-    from .workflow import BuildError, build_cron_workflow, build_workflow, to_manifest
+    from jupyter_scheduler.models import DescribeJob
 
     notebook, content = _notebook(args.notebook)
-    fields = _job_fields(args, notebook, content)
     scheduler = _scheduler(args, str(notebook.parent), create_db=False)
-    now = get_utc_timestamp()
+    model = _preview(args, _job_fields(args, notebook, content))
+    if not model.runtime_environment_name:
+        raise _no_environment(notebook)
     try:
-        if args.schedule:
-            definition = DescribeJobDefinition(
-                job_definition_id=str(uuid.uuid4()), schedule=args.schedule, timezone=args.timezone,
-                create_time=now, update_time=now, active=True, **fields,
-            )
-            built = build_cron_workflow(definition, scheduler.context_for(definition))
-        else:
-            if args.timezone:
-                raise CliError("--timezone only applies with --schedule")
-            job_id = str(uuid.uuid4())
-            job = DescribeJob(job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, **fields)
-            scheduler.validate_job(job, str(notebook))
-            built = build_workflow(job, scheduler.context_for(job))
+        if isinstance(model, DescribeJob):
+            scheduler.validate_job(model, str(notebook))
+        manifest = _manifest(scheduler, model)
     except _scheduler_errors() as e:
         raise CliError(str(e)) from e
-    print(yaml.safe_dump(to_manifest(built), sort_keys=False, allow_unicode=True), end="")
+    print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
     return 0
+
+
+def cmd_check(args) -> int:
+    from .checks import FAILED, OK, SKIPPED, CheckReport
+    from .checks.submission import manifest_checks, notebook_check_for
+
+    report = CheckReport()
+    notebook = Path(args.notebook).expanduser().resolve()
+    if not notebook.is_file():
+        report.add("notebook", FAILED, f"notebook {args.notebook} not found")
+        return _print_checks(report, args.json)
+    try:
+        import nbformat
+
+        content = nbformat.read(notebook, as_version=4)
+    except Exception:
+        content = None  # the notebook check says why
+    config = _config(args)
+    scheduler = _scheduler(args, _root_dir(notebook, config), config, create_db=False)
+    model = _preview(args, _job_fields(args, notebook, content))
+    try:
+        if not model.runtime_environment_name:
+            raise _no_environment(notebook)
+        scheduler.check_environment(model)
+    except (CliError, *_scheduler_errors()) as e:
+        report.add("environment", FAILED, str(e))
+        for name in ("notebook", "manifest"):
+            report.add(name, SKIPPED, "not checked: the environment is unknown")
+        return _print_checks(report, args.json)
+    compute = f", compute type {model.compute_type}" if model.compute_type else ""
+    report.add("environment", OK, f"environment {model.runtime_environment_name}{compute}")
+    report.checks.append(notebook_check_for(scheduler, model, str(notebook)))
+    try:
+        manifest = _manifest(scheduler, model)
+    except (CliError, *_scheduler_errors()) as e:
+        report.add("manifest", FAILED, str(e))
+        return _print_checks(report, args.json)
+    report.add("manifest", OK, f"{manifest['kind']} {manifest['metadata']['name']} rendered")
+    report.checks.extend(manifest_checks(scheduler, manifest))
+    return _print_checks(report, args.json)
+
+
+def _print_checks(report, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(report.to_dict()))
+    else:
+        for check in report.checks:
+            print(f"{check.status:<8} {check.name}: {check.message}")
+    return 0 if report.ok else EXIT_FAILED
 
 
 def cmd_status(args) -> int:

@@ -457,28 +457,46 @@ class ArgoScheduler(Scheduler):
                 f"unknown output format(s) {', '.join(unknown)}; "
                 f"choose from {', '.join(output_formats_mapping())}"
             )
-        if self.kernel_for(model):
-            return
-        import nbformat
+        from .checks.submission import notebook_check_for
 
-        try:
-            with open(input_path, encoding="utf-8") as f:
-                notebook = nbformat.read(f, as_version=4)
-        except (OSError, ValueError) as e:
-            raise SchedulerError(f"cannot read notebook {model.input_filename}: {e}") from e
-        if not (notebook.metadata.get("kernelspec") or {}).get("name"):
-            raise SchedulerError(
-                f"{model.input_filename} has no kernel: open it in JupyterLab, select a "
-                "kernel, save it, and submit the job again"
-            )
+        check = notebook_check_for(self, model, input_path)
+        if check.failed:
+            raise SchedulerError(check.message)
 
     def validate_input(self, model, input_path: str | None) -> None:
         """What a user can get wrong before anything is created, for jobs and definitions."""
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
+        # Listed afresh first, so the notebook check judges the kernel of an
+        # environment that still exists; a notebook without kernel is still
+        # what the user hears of first.
+        try:
+            self.check_environment(model)
+        except SchedulerError as e:
+            unknown = e
+        else:
+            unknown = None
         self.validate_job(model, input_path)
-        self.check_environment(model)
+        if unknown is not None:
+            raise unknown
         self.check_run_settings(model)
+
+    def check_manifest(self, manifest: dict) -> None:
+        """The manifest about to be submitted passes Argo's schema and fits its namespace, or SchedulerError.
+
+        Checks that cannot be made (no Kubernetes API, RBAC) are logged and do not block.
+        """
+        from .checks import CheckReport
+        from .checks.submission import manifest_checks
+
+        report = CheckReport(manifest_checks(self, manifest))
+        for check in report.checks:
+            if check.status == "warning":
+                self.log.warning("argo_scheduler: %s check: %s", check.name, check.message)
+            elif check.status == "skipped":
+                self.log.debug("argo_scheduler: %s check: %s", check.name, check.message)
+        if not report.ok:
+            raise SchedulerError(report.failure_message())
 
     # ---- ownership ------------------------------------------------------
 
@@ -506,6 +524,16 @@ class ArgoScheduler(Scheduler):
         self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
         parameters, secrets = self._split_secret_parameters(model.parameters)
         model = model.copy(update={"parameters": parameters})
+        # Rendered and checked before anything is created, under the id the
+        # record will get: what is checked is what is submitted.
+        job_id = str(uuid.uuid4())
+        try:
+            manifest = self.render_job(self._described(model, job_id))
+        except SchedulerError:
+            raise
+        except Exception as e:  # a mutator that cannot prepare, a job that cannot become a workflow
+            raise SchedulerError(f"could not start the job: {e}") from e
+        self.check_manifest(manifest)
 
         with self.db_session() as session:
             if model.idempotency_token and (
@@ -513,13 +541,13 @@ class ArgoScheduler(Scheduler):
             ):
                 raise IdempotencyTokenError(model.idempotency_token)
             job = Job(
+                job_id=job_id,
                 **model.dict(exclude_none=True, exclude={"input_uri", "output_formats"}),
                 output_formats=list(model.output_formats or []),
                 status=Status.CREATED,
             )
             session.add(job)
             session.commit()
-            job_id = job.job_id
             described = DescribeJob.from_orm(job)
 
         try:
@@ -527,7 +555,6 @@ class ArgoScheduler(Scheduler):
             staging_input = os.path.join(self.staging_path, job_id, described.input_filename)
             os.makedirs(os.path.dirname(staging_input), exist_ok=True)
             self.copy_input_file(model.input_uri, staging_input)
-            manifest = self.render_job(described)
             state = self.get_engine().submit(manifest)
         except Exception as e:
             # Nothing half-made: no record without a workflow.
@@ -543,6 +570,16 @@ class ArgoScheduler(Scheduler):
             session.commit()
         self.log.info("argo_scheduler: job %s submitted as workflow %s", job_id, state.name)
         return job_id
+
+    @staticmethod
+    def _described(model: CreateJob, job_id: str) -> DescribeJob:
+        """The job as its record will describe it, before the record exists."""
+        now = get_utc_timestamp()
+        return DescribeJob(
+            job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, status=Status.CREATED,
+            output_formats=list(model.output_formats or []),
+            **model.dict(exclude_none=True, exclude={"input_uri", "output_formats"}),
+        )
 
     def _forget(self, record_id: str, table=Job) -> None:
         self._delete_secret_parameters(record_id)
@@ -709,8 +746,10 @@ class ArgoScheduler(Scheduler):
             active=True,
             **fields,
         )
-        # Rendered before anything is stored: a bad cron string stops here.
+        # Rendered and checked before anything is stored: a bad cron string stops here.
         manifest = self.render_definition(definition) if definition.schedule else None
+        if manifest is not None:
+            self.check_manifest(manifest)
 
         with self.db_session() as session:
             session.add(JobDefinition(**definition.dict(exclude={"packaged_files"}, exclude_none=True)))
@@ -759,6 +798,8 @@ class ArgoScheduler(Scheduler):
         if not changed:
             return
         manifest = self.render_definition(after) if after.schedule else None
+        if manifest is not None and changed != {"active"}:
+            self.check_manifest(manifest)
 
         if model.input_uri:
             staging_input = os.path.join(self.staging_path, job_definition_id, after.input_filename)

@@ -50,7 +50,7 @@ def test_token_file_is_read_again_before_each_request(engine, fake, token_file):
 def test_unreadable_token_file_is_explained(fake, tmp_path):
     # GIVEN a token file that does not exist WHEN the engine is used THEN the error names the file and the trait
     engine = make_engine(fake.url, tmp_path / "missing-token")
-    with pytest.raises(EngineError, match=r"Cannot read the Kubernetes API token file .*missing-token.*c.KubernetesEngine.token_file"):
+    with pytest.raises(EngineError, match=r"cannot read the API token file .*missing-token.*c.KubernetesEngine.token_file"):
         engine.status()
     assert fake.requests() == []
 
@@ -62,7 +62,7 @@ def test_no_usable_configuration_says_what_to_set(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     engine = KubernetesEngine(namespace=NAMESPACE)
     # WHEN it is used THEN the error says how to point it at an API server
-    with pytest.raises(EngineError, match=r"Cannot configure the Kubernetes client.*c.KubernetesEngine.kubeconfig.*c.KubernetesEngine.host"):
+    with pytest.raises(EngineError, match=r"cannot configure the Kubernetes client from \$KUBECONFIG or ~/.kube/config.*c.KubernetesEngine.kubeconfig.*c.KubernetesEngine.host"):
         engine.status()
 
 

@@ -70,7 +70,7 @@ def test_missing_rbac_on_secrets_says_so(engine, fake):
     # GIVEN a service account that may not create Secrets
     fake.forbid("create", "secrets")
     # WHEN a per-job Secret is stored THEN the error names the verbs on secrets
-    with pytest.raises(EngineError, match="needs create, update and delete on secrets in namespace jupyter"):
+    with pytest.raises(EngineError, match="grant the Jupyter server.s service account `create`, `update`, `delete` on `secrets` in namespace jupyter"):
         engine.put_secret("job-secret-1", {"SLACK_TOKEN": "xoxb-secret"})
 
 

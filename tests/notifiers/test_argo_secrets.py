@@ -10,7 +10,7 @@ from argo_helpers import TOKEN as ARGO_TOKEN
 from argo_helpers import make_engine
 from argo_manifests import NAMESPACE
 from fake_argo import FakeArgo
-from fake_kubernetes import FakeKubernetes
+from fake_kube_api import FakeKubeApi
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob
 from jupyter_scheduler.orm import Job
@@ -24,8 +24,8 @@ SLACK_TOKEN = "xoxb-argo-secret-token"
 
 
 @pytest.fixture
-def kube() -> Iterator[FakeKubernetes]:
-    with FakeKubernetes() as fake:
+def kube() -> Iterator[FakeKubeApi]:
+    with FakeKubeApi() as fake:
         yield fake
 
 
@@ -59,24 +59,26 @@ def test_put_creates_then_replaces_and_delete_is_idempotent(kube, argo):
     assert kube.values(NAMESPACE, "argo-scheduler-abc") == {"SLACK_TOKEN": "two"}
     stored = kube.secrets[(NAMESPACE, "argo-scheduler-abc")]
     assert stored["type"] == "Opaque" and stored["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "argo-scheduler"}
-    assert [m for m, _ in kube.requests] == ["POST", "POST", "PUT"]
+    assert [r["method"] for r in kube.requests] == ["POST", "POST", "PUT"]
     engine.delete_secret("argo-scheduler-abc")
     engine.delete_secret("argo-scheduler-abc")
     assert kube.secrets == {}
 
 
 def test_missing_permissions_say_what_to_grant_and_nothing_secret(kube, argo):
-    kube.deny = True
+    # GIVEN an identity that may do nothing with secrets
+    kube.forbid(resource="secrets")
     with pytest.raises(EngineError) as raised:
         engine_for(argo.url, kube.url).put_secret("argo-scheduler-abc", {"SLACK_TOKEN": SLACK_TOKEN})
+    # THEN the error names the request, the verbs to grant, and no value
     message = str(raised.value)
-    assert message.startswith(f"Kubernetes refused to create Secret argo-scheduler-abc in namespace {NAMESPACE} (HTTP 403")
-    assert f"needs create, update and delete on secrets in namespace {NAMESPACE}" in message
+    assert message.startswith(f"the Kubernetes API at {kube.url} forbids to create secrets {NAMESPACE}/argo-scheduler-abc (403")
+    assert f"`create`, `update`, `delete` on `secrets` in namespace {NAMESPACE}" in message
     assert SLACK_TOKEN not in message
 
 
 def test_an_unreachable_api_is_a_clear_error(argo):
-    with pytest.raises(EngineError, match="Cannot reach the Kubernetes API at http://127.0.0.1:"):
+    with pytest.raises(EngineError, match="cannot reach the Kubernetes API at http://127.0.0.1:"):
         engine_for(argo.url, closed_port_url()).put_secret("argo-scheduler-abc", {"k": "v"})
 
 
@@ -131,7 +133,7 @@ def test_an_unreachable_kubernetes_api_fails_the_job_and_leaves_nothing(make_sch
         scheduler.create_job(job(SLACK_TOKEN=SLACK_TOKEN))
     # THEN the user reads why, without the token
     message = str(raised.value)
-    assert message.startswith("could not store the secret parameter(s) SLACK_TOKEN: Cannot reach the Kubernetes API")
+    assert message.startswith("could not store the secret parameter(s) SLACK_TOKEN: cannot reach the Kubernetes API")
     assert SLACK_TOKEN not in message
     # AND there is no record, no staging folder, no workflow
     with scheduler.db_session() as session:

@@ -20,7 +20,7 @@ from traitlets import TraitError
 
 from argo_scheduler.pod import main_container
 from argo_scheduler.podspec.inherit import InheritError, InheritPodSpecMutator
-from argo_scheduler.podspec.podreader import PodReadError
+from argo_scheduler.kubeapi import KubeApiError
 
 LAB_IMAGE = "quay.io/jupyter/scipy-notebook:2026-11-02"
 HOME_VOLUME = "volume-ana-perez-example-com---3c6c5c25"
@@ -224,7 +224,7 @@ def _closed_port() -> int:
         (lambda kube, tmp: dict(token_file=""), "401 Unauthorized"),
         (lambda kube, tmp: dict(pod_name="jupyter-bob"), r"pod jhub/jupyter-bob was not found \(404\).*pod_name"),
         (lambda kube, tmp: dict(namespace="other") , r"not found \(404\)"),
-        (lambda kube, tmp: kube.forbidden_namespaces.add(LAB_NAMESPACE) or {}, r"403 Forbidden.*`get` on `pods`"),
+        (lambda kube, tmp: kube.forbid(namespace=LAB_NAMESPACE) or {}, r"403 Forbidden.*`get` on `pods`"),
         (lambda kube, tmp: dict(host=f"http://127.0.0.1:{_closed_port()}"), "cannot reach the Kubernetes API at"),
         (lambda kube, tmp: dict(token_file=str(tmp / "missing")), "cannot read the API token file"),
         (lambda kube, tmp: dict(host="", kubeconfig=str(tmp / "missing-kubeconfig")), "kubeconfig"),
@@ -235,7 +235,7 @@ def _closed_port() -> int:
 )
 def test_prepare_fails_with_a_message_to_act_on(make_inherit, kube, tmp_path, setup, message):
     traits = setup(kube, tmp_path)
-    with pytest.raises((PodReadError, InheritError), match=message):
+    with pytest.raises((KubeApiError, InheritError), match=message):
         make_inherit(**traits)
 
 
@@ -243,7 +243,7 @@ def test_outside_a_cluster_without_configuration_prepare_says_what_to_set(monkey
     # GIVEN no service account, no kubeconfig, no host
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     mutator = InheritPodSpecMutator(pod_name="jupyter-ana", namespace="jhub")
-    with pytest.raises(PodReadError, match="c.InheritPodSpecMutator.kubeconfig"):
+    with pytest.raises(KubeApiError, match="c.InheritPodSpecMutator.kubeconfig"):
         mutator.prepare()
 
 
@@ -257,7 +257,7 @@ def test_pod_name_and_namespace_default_from_the_pods_environment(monkeypatch):
 def test_a_failed_read_is_not_cached(make_inherit, kube, token_file, tmp_path):
     # GIVEN a mutator whose token is wrong
     mutator = make_inherit(prepare=False, token_file=str(_write(tmp_path, "wrong")))
-    with pytest.raises(PodReadError):
+    with pytest.raises(KubeApiError):
         mutator.prepare()
     # WHEN the token is fixed THEN the next submission reads and works
     mutator.token_file = token_file

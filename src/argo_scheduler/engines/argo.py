@@ -721,6 +721,11 @@ class ArgoEngine(Engine):
     def delete_secret(self, name: str) -> None:
         self.secrets.delete(self.namespace, name)
 
+    def kubernetes_access(self):
+        # The API the Secrets go to is the one of the workflows' namespace.
+        access = self.secrets.access
+        return access, access.unavailable_reason()
+
 
 def _replacement(current: m.CronWorkflow, body: dict) -> dict:
     return replacement(current.model_dump(mode="json", by_alias=True, exclude_none=True), body)

@@ -6,23 +6,23 @@ Secrets that hold secret job parameters (see notifiers/secrets.py). The
 Jupyter server's identity needs `create`, `update` and `delete` on
 `secrets` there; errors say so.
 
-Where the API is: the pod's in-cluster service account by default (the
-Jupyter server runs in the cluster), else `kubeconfig`, else `host` (an
-unauthenticated endpoint such as `kubectl proxy`).
+Where the API is: `kubeconfig`, else `host` (+ `token_file`; `kubectl
+proxy` needs none), else the pod's in-cluster service account (the Jupyter
+server runs in the cluster), else $KUBECONFIG or ~/.kube/config.
 
 No value is ever logged or put in an error message: Kubernetes' own error
-text is reduced to its status message.
+text is reduced to its status message (kubeapi.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
+from ..kubeapi import Action, ApiAccess, KubeApiError, call
 from ..pod import MANAGED_BY
 from .base import EngineError
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from kubernetes.client import CoreV1Api
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+# What the store's identity needs on secrets, whichever request was refused.
+GRANT = ("create", "update", "delete")
 
 
 class KubernetesSecrets(LoggingConfigurable):
@@ -39,9 +41,11 @@ class KubernetesSecrets(LoggingConfigurable):
         "",
         config=True,
         help="""kubeconfig file (its current context) through which the Argo
-        engine stores per-job Secrets. Default: "" (the in-cluster service
-        account when the Jupyter server runs in Kubernetes, else
-        ~/.kube/config or $KUBECONFIG, unless host is set).
+        engine stores per-job Secrets and the submission checks look up the
+        Secrets, claims and quotas a job needs. Default: "" (the in-cluster
+        service account when the Jupyter server runs in Kubernetes, else
+        ~/.kube/config or $KUBECONFIG, unless host is set; the checks use
+        only the in-cluster account and skip themselves otherwise).
 
             c.KubernetesSecrets.kubeconfig = "/etc/jupyter/kubeconfig"
         """,
@@ -50,11 +54,22 @@ class KubernetesSecrets(LoggingConfigurable):
     host = Unicode(
         "",
         config=True,
-        help="""URL of a Kubernetes API endpoint that needs no credentials,
-        such as `kubectl proxy`; used when kubeconfig is not set. Default: ""
-        (in-cluster service account, else ~/.kube/config).
+        help="""URL of a Kubernetes API endpoint, such as `kubectl proxy` (no
+        credentials) or one that takes token_file's token; used when
+        kubeconfig is not set. Default: "" (in-cluster service account, else
+        ~/.kube/config).
 
             c.KubernetesSecrets.host = "http://127.0.0.1:8001"
+        """,
+    )
+
+    token_file = Unicode(
+        "",
+        config=True,
+        help="""File holding the bearer token sent to `host`, read when the
+        client is first needed. Default: "" (no token: `kubectl proxy` needs none).
+
+            c.KubernetesSecrets.token_file = "/var/run/secrets/tokens/api"
         """,
     )
 
@@ -67,41 +82,31 @@ class KubernetesSecrets(LoggingConfigurable):
         """,
     )
 
-    def __init__(self, api_client: Any = None, **kwargs: Any):
-        """`api_client`: a kubernetes ApiClient to use instead of the traits (the kubernetes engine's own)."""
+    def __init__(self, access: ApiAccess | None = None, **kwargs: Any):
+        """`access`: the API to use instead of this class's traits (the kubernetes engine's own)."""
         super().__init__(**kwargs)
         self._api: CoreV1Api | None = None
-        self._where = ""
-        self._api_client = api_client
+        self._access = access
+
+    @property
+    def access(self) -> ApiAccess:
+        """The API this store writes to; the submission checks read the same one."""
+        if self._access is not None:
+            return self._access
+        return ApiAccess(
+            self.kubeconfig, self.host, self.token_file, self.request_timeout,
+            default_kubeconfig=True, settings="c.KubernetesSecrets",
+        )
 
     def api(self) -> "CoreV1Api":
-        if self._api is None and self._api_client is not None:
-            from kubernetes import client
-
-            self._where = self._api_client.configuration.host
-            self._api = client.CoreV1Api(self._api_client)
         if self._api is None:
-            from kubernetes import client, config
-
-            configuration = client.Configuration()
             try:
-                if self.kubeconfig:
-                    config.load_kube_config(config_file=self.kubeconfig, client_configuration=configuration)
-                elif self.host:
-                    configuration.host = self.host
-                else:
-                    try:
-                        config.load_incluster_config(client_configuration=configuration)
-                    except config.ConfigException:
-                        config.load_kube_config(client_configuration=configuration)
-            except (config.ConfigException, OSError) as e:
+                self._api = self.access.core()
+            except KubeApiError as e:
                 raise EngineError(
-                    "No Kubernetes API to store the job's Secret in: the Jupyter server runs outside a "
-                    f"cluster and has no usable kubeconfig ({e}); set c.KubernetesSecrets.kubeconfig or "
-                    "c.KubernetesSecrets.host, or give the notifier a Secret the deployment manages"
+                    f"No Kubernetes API to store the job's Secret in: {e}; or give the notifier a Secret "
+                    "the deployment manages"
                 ) from None
-            self._where = configuration.host
-            self._api = client.CoreV1Api(client.ApiClient(configuration))
         return self._api
 
     def put(self, namespace: str, name: str, data: dict[str, str]) -> None:
@@ -118,14 +123,19 @@ class KubernetesSecrets(LoggingConfigurable):
         )
         api = self.api()
         try:
-            self._call("create", namespace, name, lambda: api.create_namespaced_secret(
-                namespace, body, _request_timeout=self.request_timeout
-            ))
-        except _Conflict:
-            # Left by an earlier attempt for the same record: this value wins.
-            self._call("update", namespace, name, lambda: api.replace_namespaced_secret(
-                name, namespace, body, _request_timeout=self.request_timeout
-            ))
+            try:
+                self._call("create", namespace, name, lambda: api.create_namespaced_secret(
+                    namespace, body, _request_timeout=self.request_timeout
+                ))
+            except KubeApiError as e:
+                if e.status != 409:
+                    raise
+                # Left by an earlier attempt for the same record: this value wins.
+                self._call("update", namespace, name, lambda: api.replace_namespaced_secret(
+                    name, namespace, body, _request_timeout=self.request_timeout
+                ))
+        except KubeApiError as e:
+            raise EngineError(str(e)) from None
 
     def delete(self, namespace: str, name: str) -> None:
         """Delete Secret `name`; one that does not exist is not an error."""
@@ -135,8 +145,9 @@ class KubernetesSecrets(LoggingConfigurable):
             self._call("delete", namespace, name, lambda: api.delete_namespaced_secret(
                 name, namespace, _request_timeout=self.request_timeout
             ))
-        except _NotFound:
-            pass
+        except KubeApiError as e:
+            if e.status != 404:
+                raise EngineError(str(e)) from None
 
     @staticmethod
     def _check(namespace: str, name: str) -> None:
@@ -145,42 +156,6 @@ class KubernetesSecrets(LoggingConfigurable):
                 raise EngineError(f"invalid {what} {value!r}: it must be a lowercase DNS-1123 name")
 
     def _call(self, verb: str, namespace: str, name: str, request) -> Any:
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
-
-        try:
-            return request()
-        except ApiException as e:
-            if e.status == 409 and verb == "create":
-                raise _Conflict() from None
-            if e.status == 404 and verb == "delete":
-                raise _NotFound() from None
-            message = f"Kubernetes refused to {verb} Secret {name} in namespace {namespace} (HTTP {e.status}"
-            message += f": {_status_message(e.body)})" if _status_message(e.body) else ")"
-            if e.status in (401, 403):
-                message += (
-                    f"; the Jupyter server's service account needs create, update and delete on secrets "
-                    f"in namespace {namespace}"
-                )
-            raise EngineError(message) from None
-        except (HTTPError, OSError) as e:
-            raise EngineError(
-                f"Cannot reach the Kubernetes API at {self._where} to {verb} Secret {name}: {getattr(e, 'reason', None) or e}"
-            ) from None
+        return call(self.access, Action(verb, "secrets", namespace, name, grant=GRANT), request)
 
 
-class _Conflict(Exception):
-    pass
-
-
-class _NotFound(Exception):
-    pass
-
-
-def _status_message(body: Any) -> str:
-    """Kubernetes' Status.message, the only part of an error body we repeat."""
-    try:
-        status = json.loads(body)
-    except (TypeError, ValueError):
-        return ""
-    return str(status.get("message") or "")[:300] if isinstance(status, dict) else ""

@@ -7,9 +7,12 @@ every engine — and reports runs in Argo's own vocabulary (phases, messages).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from traitlets.config import LoggingConfigurable
+
+if TYPE_CHECKING:
+    from ..kubeapi import ApiAccess
 
 # Argo's workflow phases (io.argoproj.workflow.v1alpha1.WorkflowStatus.phase).
 PENDING = "Pending"
@@ -105,3 +108,12 @@ class Engine(LoggingConfigurable):
     def delete_secret(self, name: str) -> None:
         """Delete Secret `name`; one that does not exist is not an error."""
         raise NotImplementedError(f"the {type(self).__name__} engine cannot store Secrets")
+
+    # ---- the namespace the pods run in, for the submission checks ----------
+
+    def kubernetes_access(self) -> tuple["ApiAccess | None", str | None]:
+        """The Kubernetes API of the workflows' namespace, or None and why there is none to ask.
+
+        Never a network call: the checks skip themselves when there is no API.
+        """
+        return None, f"the {type(self).__name__} engine runs no pods in a Kubernetes namespace"

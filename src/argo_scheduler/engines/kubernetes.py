@@ -35,11 +35,11 @@ import json
 import os
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from traitlets import Float, Integer, Unicode, default
 
+from ..kubeapi import ApiAccess, KubeConfigError
 from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .objects import BACKOFF_MAX, TRANSIENT_STATUSES, Op, check_names, managed_selector, prepare, replacement
@@ -69,61 +69,6 @@ class KubernetesNotFound(KubernetesApiError, WorkflowNotFound):
     """404 for a named workflow or cron workflow: it does not exist (any more)."""
 
 
-def api_client(kubeconfig: str, host: str, token_file: str) -> "ApiClient":
-    """A client for the Kubernetes API: `host` (+ `token_file`), else `kubeconfig`, else
-    the in-cluster service account, else ~/.kube/config.
-
-    A fresh Configuration, never the client's global default: the Jupyter
-    server may talk to other clusters through it. urllib3's own retries are
-    off; the engine retries what is transient itself, with backoff.
-    """
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
-
-    if host:
-        configuration = client.Configuration(host=host.rstrip("/"))
-        if token_file:
-            path = Path(token_file).expanduser()
-
-            def refresh(conf: Any) -> None:
-                # Read before every request: a kubelet-rotated token replaces the file.
-                try:
-                    token = path.read_text(encoding="utf-8").strip()
-                except OSError as e:
-                    raise EngineError(
-                        f"Cannot read the Kubernetes API token file {path} ({e.strerror or e}): "
-                        "check c.KubernetesEngine.token_file."
-                    ) from None
-                if not token:
-                    raise EngineError(
-                        f"The Kubernetes API token file {path} is empty: check c.KubernetesEngine.token_file."
-                    )
-                conf.api_key = {"BearerToken": token}
-                conf.api_key_prefix = {"BearerToken": "Bearer"}
-
-            refresh(configuration)
-            configuration.refresh_api_key_hook = refresh
-    else:
-        configuration = client.Configuration()
-        try:
-            if kubeconfig:
-                config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
-            else:
-                try:
-                    config.load_incluster_config(client_configuration=configuration)
-                except ConfigException:
-                    config.load_kube_config(client_configuration=configuration)
-        except (ConfigException, OSError) as e:
-            where = f"kubeconfig {kubeconfig}" if kubeconfig else "the in-cluster service account or ~/.kube/config"
-            raise EngineError(
-                f"Cannot configure the Kubernetes client from {where}: {e}. Set "
-                'c.KubernetesEngine.kubeconfig = "/path/to/kubeconfig", or c.KubernetesEngine.host '
-                '(e.g. "http://127.0.0.1:8001" for `kubectl proxy`).'
-            ) from None
-    configuration.retries = False
-    return client.ApiClient(configuration)
-
-
 class KubernetesEngine(Engine):
     """Run workflows by creating Argo's Workflow and CronWorkflow objects through the Kubernetes API."""
 
@@ -149,9 +94,9 @@ class KubernetesEngine(Engine):
         "",
         config=True,
         help="""kubeconfig file (its current context) to reach the Kubernetes
-        API with, for a Jupyter server outside the cluster. Used when host is
-        not set. Default: "" (the in-cluster service account when the server
-        runs in a pod, else $KUBECONFIG or ~/.kube/config).
+        API with, for a Jupyter server outside the cluster; it wins over host.
+        Default: "" (host when set, else the in-cluster service account when
+        the server runs in a pod, else $KUBECONFIG or ~/.kube/config).
 
             c.KubernetesEngine.kubeconfig = "/etc/jupyter/kubeconfig"
         """,
@@ -160,9 +105,10 @@ class KubernetesEngine(Engine):
     host = Unicode(
         "",
         config=True,
-        help="""URL of the Kubernetes API, used instead of a kubeconfig or the
-        in-cluster configuration: `kubectl proxy` (no token needed), or an API
-        server with token_file. Default: "" (kubeconfig, else in-cluster).
+        help="""URL of the Kubernetes API, used when kubeconfig is not set,
+        instead of the in-cluster configuration: `kubectl proxy` (no token
+        needed), or an API server with token_file. Default: "" (in-cluster,
+        else $KUBECONFIG or ~/.kube/config).
 
             c.KubernetesEngine.host = "http://127.0.0.1:8001"
         """,
@@ -233,10 +179,30 @@ class KubernetesEngine(Engine):
     # ---- connection --------------------------------------------------------
 
     @property
+    def access(self) -> ApiAccess:
+        """Where the API is: kubeconfig, else host (+ token_file), else in-cluster, else ~/.kube/config."""
+        return ApiAccess(
+            self.kubeconfig, self.host, self.token_file, self.request_timeout,
+            default_kubeconfig=True, settings="c.KubernetesEngine",
+        )
+
+    @property
     def client(self) -> "ApiClient":
         if self._client is None:
-            self._client = api_client(self.kubeconfig, self.host, self.token_file)
+            from kubernetes.client import ApiClient
+
+            try:
+                configuration = self.access.configuration()
+            except KubeConfigError as e:
+                raise EngineError(f"Cannot reach the Kubernetes API: {e}.") from None
+            # The engine retries what is transient itself, with backoff.
+            configuration.retries = False
+            self._client = ApiClient(configuration)
         return self._client
+
+    def kubernetes_access(self):
+        access = self.access
+        return access, access.unavailable_reason()
 
     def api(self) -> "CustomObjectsApi":
         if self._api is None:
@@ -269,6 +235,9 @@ class KubernetesEngine(Engine):
                 result = request(api)
                 self.log.debug("argo_scheduler: %s in %s: ok", op.describe(), self.namespace)
                 return result
+            except KubeConfigError as e:
+                # The token file, re-read before each request, is gone or empty.
+                raise EngineError(f"Cannot reach the Kubernetes API: {e}.") from None
             except ApiException as e:
                 if e.status in transient and attempt < attempts:
                     self._backoff(op, attempt, f"HTTP {e.status}")
@@ -573,7 +542,7 @@ class KubernetesEngine(Engine):
             from .argo_secrets import KubernetesSecrets
 
             self._secret_store = KubernetesSecrets(
-                api_client=self.client, parent=self, request_timeout=self.request_timeout
+                access=self.access, parent=self, request_timeout=self.request_timeout
             )
         return self._secret_store
 

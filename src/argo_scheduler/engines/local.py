@@ -358,6 +358,9 @@ class LocalEngine(Engine):
     def secrets(self) -> SecretStore:
         return SecretStore(Path(self.state_dir) / SECRETS_DIR)
 
+    def kubernetes_access(self):
+        return None, "the local engine runs jobs on this machine, not in a Kubernetes namespace"
+
     def put_secret(self, name: str, data: dict[str, str]) -> None:
         self.secrets.put(name, data)
         self.log.info("local engine: stored Secret %s (keys: %s)", name, ", ".join(sorted(data)))

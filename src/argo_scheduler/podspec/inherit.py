@@ -28,7 +28,7 @@ from traitlets import Float, List, TraitError, Unicode, default, validate
 
 from .base import PodSpecMutator
 from .edit import add_env, mount_paths
-from .podreader import ApiAccess, read_pod
+from ..kubeapi import SERVICE_ACCOUNT_DIR, Action, ApiAccess, call
 
 if TYPE_CHECKING:
     from kubernetes.client import V1Container, V1Pod
@@ -53,7 +53,6 @@ DEFAULT_CATEGORIES = ("image", "env", "volumes", "node_selector", "tolerations",
 # equal limits, which are the notebook server's to set, not the job's.
 COPIED_REQUESTS = ("cpu", "memory", "ephemeral-storage")
 
-SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 NAMESPACE_FILE = SERVICE_ACCOUNT_DIR + "/namespace"
 # KubeSpawner's name for the notebook server's container.
 KUBESPAWNER_CONTAINER = "notebook"
@@ -129,8 +128,8 @@ class InheritPodSpecMutator(PodSpecMutator):
         "",
         config=True,
         help="""URL of the Kubernetes API, used instead of the in-cluster
-        configuration: `kubectl proxy` (no token needed) or a test server.
-        Default: "" (in-cluster).
+        configuration: `kubectl proxy` (no token needed) or a test server;
+        kubeconfig wins when both are set. Default: "" (in-cluster).
 
             c.InheritPodSpecMutator.host = "http://127.0.0.1:8001"
         """,
@@ -267,7 +266,9 @@ class InheritPodSpecMutator(PodSpecMutator):
                 f"c.InheritPodSpecMutator.namespace is not set, {NAMESPACE_FILE} is missing and "
                 "$POD_NAMESPACE is empty"
             )
-        access = ApiAccess(self.kubeconfig, self.host, self.token_file, self.request_timeout)
+        access = ApiAccess(
+            self.kubeconfig, self.host, self.token_file, self.request_timeout, settings="c.InheritPodSpecMutator"
+        )
         key = (access, self.namespace, self.pod_name, self.container_name)
         # Held while reading: concurrent submissions wait for one read
         # instead of each reading the pod.
@@ -275,7 +276,7 @@ class InheritPodSpecMutator(PodSpecMutator):
             source = self._source
             if source and source.key == key and time.monotonic() - source.read_at < self.cache_seconds:
                 return
-            pod = read_pod(access, self.namespace, self.pod_name)
+            pod = _read_pod(access, self.namespace, self.pod_name)
             self._source = _Source(key, time.monotonic(), pod, self._source_container(pod))
         self._warn_about_namespaces()
 
@@ -419,6 +420,19 @@ class InheritPodSpecMutator(PodSpecMutator):
         if requests:
             resources.requests = requests
             container.resources = resources
+
+
+def _read_pod(access: ApiAccess, namespace: str, name: str) -> "V1Pod":
+    api = access.core()
+    return call(
+        access,
+        Action("get", "pods", namespace, name),
+        lambda: api.read_namespaced_pod(name, namespace, _request_timeout=access.timeout),
+        not_found=(
+            "set c.InheritPodSpecMutator.pod_name and c.InheritPodSpecMutator.namespace to JupyterLab's pod "
+            "(defaults: $HOSTNAME and the service account's namespace)"
+        ),
+    )
 
 
 def _matches(name: str, patterns: list[str]) -> bool:
