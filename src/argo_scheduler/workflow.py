@@ -402,6 +402,12 @@ def _split_pod(pod: V1Pod) -> tuple[dict, dict]:
 
     pod_level = _convert(pod_spec, _POD_SPEC_FIELDS, _POD_SPEC_IGNORED, "pod spec")
     container = _convert(container_data, _CONTAINER_FIELDS, _CONTAINER_IGNORED, "container")
+    if not str(container.get("image") or "").strip():
+        # hera would quietly put its own default image in, a pod without argo_scheduler.
+        raise BuildError(
+            "the job's pod has no container image: set c.ArgoScheduler.image, or the environment's "
+            "image (a pod mutator may have cleared it)"
+        )
     metadata = data.get("metadata") or {}
     if metadata.get("labels") or metadata.get("annotations"):
         pod_level["pod_metadata"] = m.Metadata(

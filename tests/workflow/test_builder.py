@@ -261,6 +261,17 @@ def test_a_mutation_the_workflow_cannot_express_is_refused():
         build_workflow(make_job(), with_mutations(CONTEXT, add_probe))
 
 
+@pytest.mark.parametrize("image", [None, "", "  "], ids=["none", "empty", "blank"])
+def test_a_pod_without_an_image_is_refused(image):
+    # GIVEN a mutation that leaves the job's container without an image
+    def clear_image(pod, spec):
+        main_container(pod).image = image
+
+    # WHEN rendered THEN it is refused, rather than running hera's default image
+    with pytest.raises(BuildError, match="no container image"):
+        build_workflow(make_job(), with_mutations(CONTEXT, clear_image))
+
+
 def test_the_builder_is_pure():
     # GIVEN the same inputs WHEN rendered twice THEN the manifests are identical
     assert to_manifest(build_workflow(make_job(), CONTEXT)) == to_manifest(build_workflow(make_job(), CONTEXT))
