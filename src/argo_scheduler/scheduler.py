@@ -57,6 +57,10 @@ def _env_default(*names: str, fallback: str = "") -> str:
     return fallback
 
 
+# Columns whose text comes from the user (the rest are ids and times we make).
+_USER_TEXT_COLUMNS = frozenset({"name", "input_filename", "runtime_environment_name", "compute_type"})
+
+
 class ArgoScheduler(Scheduler):
     """Runs scheduler jobs as Argo Workflows (or on this machine with the local engine)."""
 
@@ -465,6 +469,7 @@ class ArgoScheduler(Scheduler):
 
     def validate_input(self, model, input_path: str | None) -> None:
         """What a user can get wrong before anything is created, for jobs and definitions."""
+        self.check_lengths(model)
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
         # Listed afresh first, so the notebook check judges the kernel of an
@@ -480,6 +485,18 @@ class ArgoScheduler(Scheduler):
         if unknown is not None:
             raise unknown
         self.check_run_settings(model)
+
+    @staticmethod
+    def check_lengths(model) -> None:
+        """Text that fits jupyter-scheduler's columns: PostgreSQL refuses what sqlite would keep."""
+        for name in _USER_TEXT_COLUMNS:
+            limit = Job.__table__.columns[name].type.length
+            value = getattr(model, name, None)
+            if isinstance(value, str) and len(value) > limit:
+                raise SchedulerError(
+                    f"the {name.replace('_', ' ')} is {len(value)} characters long; at most {limit} fit: "
+                    "shorten it and submit again"
+                )
 
     def check_manifest(self, manifest: dict) -> None:
         """The manifest about to be submitted passes Argo's schema and fits its namespace, or SchedulerError.

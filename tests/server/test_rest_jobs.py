@@ -117,6 +117,8 @@ async def test_bad_input_gets_a_clear_error_and_leaves_nothing(api, notebook, jp
         # An environment that brings no kernel of its own needs the notebook's.
         (create_job_body(no_kernel, runtime_environment_name="not-a-kernel"), "has no kernel"),
         (create_job_body(notebook("parameters.ipynb"), output_formats=["docx"]), "unknown output format"),
+        # sqlite would keep it; PostgreSQL refuses what does not fit jupyter-scheduler's column.
+        (create_job_body(notebook("parameters.ipynb"), name="n" * 300), "at most 256 fit"),
     ]:
         code, data = await api.call("POST", "jobs", body=body)
         assert code >= 400 and message in str(data), data
