@@ -39,11 +39,10 @@ def timed(fn, repeat: int) -> dict:
     }
 
 
-def bench_render() -> dict:
-    """Rendering a job's manifest: on the path of every submission."""
+def _bench_inputs():
     from jupyter_scheduler.models import DescribeJob
 
-    from argo_scheduler.workflow import BuildContext, build_workflow, to_manifest
+    from argo_scheduler.workflow import BuildContext
 
     context = BuildContext(staging_path="/staging", image="img:1", db_url="sqlite:////db.sqlite", owner="jovyan")
     job = DescribeJob(
@@ -51,8 +50,44 @@ def bench_render() -> dict:
         runtime_environment_name="python3", url="/jobs/x", create_time=0, update_time=0,
         parameters={f"p{i}": str(i) for i in range(20)}, output_formats=["ipynb", "html"],
     )
+    return job, context
+
+
+def _bench_job_manifest() -> dict:
+    from argo_scheduler.workflow import build_workflow, to_manifest
+
+    return to_manifest(build_workflow(*_bench_inputs()))
+
+
+def bench_render() -> dict:
+    """Rendering a job's manifest (20 parameters): on the path of every submission."""
+    from argo_scheduler.workflow import build_workflow, to_manifest
+
+    job, context = _bench_inputs()
     to_manifest(build_workflow(job, context))  # warm imports
     return timed(lambda: to_manifest(build_workflow(job, context)), 200)
+
+
+def bench_schema_check() -> dict:
+    """Checking a rendered manifest against Argo's schema, once compiled: on every submission."""
+    from argo_scheduler.checks.schema import schema_errors
+
+    manifest = _bench_job_manifest()
+    schema_errors(manifest)  # the first submission of a server compiles the schema
+    return timed(lambda: schema_errors(manifest), 50)
+
+
+def bench_schema_first_use() -> dict:
+    """A fresh interpreter's first schema check (load + compile + validate): the first submission after start."""
+    code = (
+        "import sys; sys.path.insert(0, %r); from run import _bench_job_manifest; "
+        "from argo_scheduler.checks.schema import schema_errors; m = _bench_job_manifest(); "
+        "import time; t = time.perf_counter(); schema_errors(m); print(time.perf_counter() - t)"
+    ) % str(Path(__file__).resolve().parent)
+    samples = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+               for _ in range(3)]
+    return {"repeat": 3, "median_s": round(statistics.median(samples), 6),
+            "min_s": round(min(samples), 6), "max_s": round(max(samples), 6)}
 
 
 def bench_import() -> dict:
@@ -77,7 +112,13 @@ def bench_local_run() -> dict:
         return timed(run, 3)
 
 
-BENCHMARKS = {"render_job_manifest": bench_render, "import_package": bench_import, "local_run_end_to_end": bench_local_run}
+BENCHMARKS = {
+    "render_job_manifest": bench_render,
+    "schema_check_manifest": bench_schema_check,
+    "schema_check_first_use": bench_schema_first_use,
+    "import_package": bench_import,
+    "local_run_end_to_end": bench_local_run,
+}
 
 
 def main(argv: list[str]) -> int:
