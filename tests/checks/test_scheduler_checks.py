@@ -188,3 +188,22 @@ def test_a_kernel_not_installed_here_refuses_a_local_job(scheduler_home, make_lo
     # THEN the user reads that the kernel is missing and which exist, and nothing is created
     assert str(raised.value).startswith("report.ipynb's kernel julia-1.10 is not installed where the job runs; installed:")
     assert rows(scheduler) == (0, 0) and staged(scheduler) == []
+
+
+@pytest.mark.parametrize("submit", list(SUBMISSIONS), ids=list(SUBMISSIONS))
+def test_a_secret_missing_from_the_local_store_refuses_the_submission(make_local_scheduler, submit):
+    # GIVEN the local engine and a database URL read from a Secret its store does not hold
+    scheduler = make_local_scheduler(db_url_secret_name="scheduler-db", db_url_secret_key="url")
+    # WHEN a job or a schedule is submitted
+    with pytest.raises(SchedulerError) as raised:
+        SUBMISSIONS[submit](scheduler)
+    # THEN the user reads which Secret is missing where, and nothing was created
+    assert "in the local engine's Secret store: Secret scheduler-db" in str(raised.value)
+    assert "does not exist" in str(raised.value)
+    assert rows(scheduler) == (0, 0) and staged(scheduler) == []
+    engine = scheduler.get_engine()
+    assert engine.status(label_selector=scheduler.owner_selector()) == {} and engine.crons() == {}
+    # WHEN the Secret is stored, but under another key THEN the key is named
+    engine.put_secret("scheduler-db", {"uri": "sqlite:////nowhere"})
+    with pytest.raises(SchedulerError, match="Secret scheduler-db has no key url"):
+        SUBMISSIONS[submit](scheduler)

@@ -1,5 +1,7 @@
 """The checks that ask the Kubernetes API: Secrets, claims and quotas of the workflows' namespace.
 
+(On the local engine, Secrets are looked up in its own store instead.)
+
 One LIST per kind (never one GET per object), and only for the kinds the
 manifest needs. Without an API (local engine, a laptop) each is skipped
 with the reason; a request refused (RBAC) or failed is a warning: the
@@ -19,13 +21,29 @@ from .report import FAILED, OK, SKIPPED, WARNING, Check
 SECRETS, CLAIMS, QUOTA = "secrets", "persistent volume claims", "resource quota"
 
 
-def cluster_checks(access: ApiAccess | None, unavailable: str | None, namespace: str, manifest: dict) -> list[Check]:
-    """The three checks for `manifest` in `namespace`; `unavailable` says why there is no API to ask."""
+def cluster_checks(
+    access: ApiAccess | None,
+    unavailable: str | None,
+    namespace: str,
+    manifest: dict,
+    stored_secret_keys: Callable[[str], set[str] | None] | None = None,
+) -> list[Check]:
+    """The three checks for `manifest` in `namespace`; `unavailable` says why there is no API to ask.
+
+    `stored_secret_keys` (a Secret's keys, None when it does not exist) is
+    where Secrets are looked up instead of the API: the local engine's store.
+    """
     refs = references(manifest)
     lister = None if access is None or unavailable else _Lister(access, namespace)
     why = unavailable or "no Kubernetes API"
+    if not refs.secrets:
+        secrets = Check(SECRETS, OK, "the job references no Secret")
+    elif stored_secret_keys is not None:
+        secrets = _stored_secrets_check(refs, stored_secret_keys, namespace)
+    else:
+        secrets = _secrets_check(refs, lister, why, namespace)
     return [
-        _secrets_check(refs, lister, why, namespace) if refs.secrets else Check(SECRETS, OK, "the job references no Secret"),
+        secrets,
         _claims_check(refs, lister, why, namespace) if refs.claims else Check(CLAIMS, OK, "the job mounts no claim"),
         _quota_check(manifest, lister, why, namespace),
     ]
@@ -66,18 +84,27 @@ def _secrets_check(refs: References, lister, why: str, namespace: str) -> Check:
             (s.get("metadata") or {}).get("name"): set(s.get("data") or {}) | set(s.get("stringData") or {})
             for s in lister.items("secrets", "list_namespaced_secret")
         }
-        problems = []
-        for name, keys in sorted(refs.secrets.items()):
-            if name not in existing:
-                problems.append(f"Secret {name} ({_where(refs, 'secret', name)}) does not exist")
-                continue
-            for key in sorted(keys - existing[name]):
-                problems.append(f"Secret {name} has no key {key}")
-        if problems:
-            return Check(SECRETS, FAILED, f"in namespace {namespace}: " + "; ".join(problems))
-        return Check(SECRETS, OK, f"Secret(s) {', '.join(sorted(refs.secrets))} exist in namespace {namespace}")
+        return _judge_secrets(refs, existing, f"in namespace {namespace}")
 
     return _skipped_or_warned(SECRETS, lister, why, read)
+
+
+def _stored_secrets_check(refs: References, stored_keys: Callable[[str], set[str] | None], namespace: str) -> Check:
+    existing = {name: keys for name in refs.secrets if (keys := stored_keys(name)) is not None}
+    return _judge_secrets(refs, existing, "in the local engine's Secret store")
+
+
+def _judge_secrets(refs: References, existing: dict[str, set[str]], where: str) -> Check:
+    problems = []
+    for name, keys in sorted(refs.secrets.items()):
+        if name not in existing:
+            problems.append(f"Secret {name} ({_where(refs, 'secret', name)}) does not exist")
+            continue
+        for key in sorted(keys - existing[name]):
+            problems.append(f"Secret {name} has no key {key}")
+    if problems:
+        return Check(SECRETS, FAILED, f"{where}: " + "; ".join(problems))
+    return Check(SECRETS, OK, f"Secret(s) {', '.join(sorted(refs.secrets))} exist {where}")
 
 
 def _claims_check(refs: References, lister, why: str, namespace: str) -> Check:

@@ -52,6 +52,9 @@ def schema_check(manifest: dict) -> Check:
 
 def manifest_checks(scheduler: "ArgoScheduler", manifest: dict) -> list[Check]:
     """Argo's schema, then what the manifest needs from the workflows' namespace."""
-    access, unavailable = scheduler.get_engine().kubernetes_access()
+    engine = scheduler.get_engine()
+    access, unavailable = engine.kubernetes_access()
     namespace = (manifest.get("metadata") or {}).get("namespace") or scheduler.namespace
-    return [schema_check(manifest), *cluster_checks(access, unavailable, namespace, manifest)]
+    # The local engine resolves secretKeyRef from its own store (engines/local_secrets.py).
+    stored = engine.secrets.keys if scheduler.engine == "local" else None
+    return [schema_check(manifest), *cluster_checks(access, unavailable, namespace, manifest, stored)]

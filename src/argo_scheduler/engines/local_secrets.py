@@ -76,6 +76,13 @@ class SecretStore:
         check_name(name)
         shutil.rmtree(self.root / name, ignore_errors=True)
 
+    def keys(self, name: str) -> set[str] | None:
+        """The keys Secret `name` holds, or None when there is no such Secret (never the values)."""
+        folder = self.root / name
+        if not _NAME.match(name) or not folder.is_dir():
+            return None
+        return {p.name for p in folder.iterdir() if _KEY.match(p.name) and not p.name.startswith(".")}
+
     def read(self, name: str, key: str, namespace: str) -> str:
         """The value of `key` in Secret `name`, or SecretMissing worded as the kubelet words it."""
         if not _NAME.match(name):
