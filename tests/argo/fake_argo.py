@@ -120,7 +120,7 @@ class FakeArgo:
         self._lock = threading.RLock()
         self._versions = itertools.count(1000)
         self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = FakeServer(("127.0.0.1", 0), FakeHandler)
         self._server.fake = self
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -343,7 +343,7 @@ class FakeArgo:
                     return fault
         return None
 
-    def _inject(self, fault: Fault, handler: _Handler, record: Recorded) -> bool:
+    def _inject(self, fault: Fault, handler: FakeHandler, record: Recorded) -> bool:
         """Apply `fault`; False when the connection was dropped (nothing more to send)."""
         if fault.delay:
             self._stopping.wait(fault.delay)
@@ -355,7 +355,7 @@ class FakeArgo:
             raise ArgoError(fault.status, fault.message)
         return True
 
-    def serve(self, handler: _Handler) -> None:
+    def serve(self, handler: FakeHandler) -> None:
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
@@ -395,19 +395,21 @@ class FakeArgo:
         handler.reply(status, json.dumps(answer).encode(), "application/json")
 
 
-class _Server(ThreadingHTTPServer):
+class FakeServer(ThreadingHTTPServer):
+    """The HTTP side of a fake on 127.0.0.1 (this one and tests/k8s_engine's): every request goes to `fake.serve`."""
+
     daemon_threads = True
     block_on_close = False
-    fake: FakeArgo
+    fake: Any
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out has gone: writing to it fails, as it would for Argo.
+        # A client that timed out has gone: writing to it fails, as it would for a real server.
         pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as requests pools connections
-    server: _Server
+class FakeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests and urllib3 pool connections
+    server: FakeServer
 
     def reply(self, status: int, payload: bytes, content_type: str) -> None:
         self.send_response(status)

@@ -33,13 +33,12 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from fake_argo import ArgoError, Fault, Recorded, matches_selector
+from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
 CRD_FILES = {"workflows": "argoproj.io_workflows.yaml", "cronworkflows": "argoproj.io_cronworkflows.yaml"}
@@ -205,7 +204,7 @@ class FakeArgoCRDs:
         self._lock = threading.RLock()
         self._versions = itertools.count(1000)
         self._stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = FakeServer(("127.0.0.1", 0), FakeHandler)
         self._server.fake = self
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -480,7 +479,7 @@ class FakeArgoCRDs:
                     return fault
         return None
 
-    def _inject(self, fault: Fault, handler: _Handler, record: Request) -> bool:
+    def _inject(self, fault: Fault, handler: FakeHandler, record: Request) -> bool:
         """Apply `fault`; False when the connection was dropped (nothing more to send)."""
         if fault.delay:
             self._stopping.wait(fault.delay)
@@ -492,7 +491,7 @@ class FakeArgoCRDs:
             raise KubeError(fault.status, fault.message)
         return True
 
-    def serve(self, handler: _Handler) -> None:
+    def serve(self, handler: FakeHandler) -> None:
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
@@ -526,33 +525,3 @@ class FakeArgoCRDs:
             status, answer = e.code, e.body
         record.status = status
         handler.reply(status, json.dumps(answer).encode(), "application/json")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    fake: FakeArgoCRDs
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out has gone: writing to it fails, as it would for the API server.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as urllib3 pools connections
-    server: _Server
-
-    def reply(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _any(self) -> None:
-        self.server.fake.serve(self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
