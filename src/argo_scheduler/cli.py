@@ -347,7 +347,7 @@ def cmd_render(args) -> int:
 
 def cmd_check(args) -> int:
     from .checks import FAILED, OK, SKIPPED, CheckReport
-    from .checks.submission import manifest_checks, notebook_check_for
+    from .checks.submission import formats_check_for, manifest_checks, notebook_check_for
 
     report = CheckReport()
     notebook = Path(args.notebook).expanduser().resolve()
@@ -375,6 +375,7 @@ def cmd_check(args) -> int:
     compute = f", compute type {model.compute_type}" if model.compute_type else ""
     report.add("environment", OK, f"environment {model.runtime_environment_name}{compute}")
     report.checks.append(notebook_check_for(scheduler, model, str(notebook)))
+    report.checks.append(formats_check_for(scheduler, model))
     try:
         manifest = _manifest(scheduler, model)
     except (CliError, *_scheduler_errors()) as e:

@@ -39,7 +39,6 @@ from traitlets import Type as TType
 
 from .db import ensure_schema, make_engine
 from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
-from .environments import output_formats_mapping
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, unrecorded_run_status
@@ -455,17 +454,11 @@ class ArgoScheduler(Scheduler):
     # ---- validation -----------------------------------------------------
 
     def validate_job(self, model: CreateJob, input_path: str) -> None:
-        unknown = sorted(set(model.output_formats or []) - set(output_formats_mapping()))
-        if unknown:
-            raise SchedulerError(
-                f"unknown output format(s) {', '.join(unknown)}; "
-                f"choose from {', '.join(output_formats_mapping())}"
-            )
-        from .checks.submission import notebook_check_for
+        from .checks.submission import formats_check_for, notebook_check_for
 
-        check = notebook_check_for(self, model, input_path)
-        if check.failed:
-            raise SchedulerError(check.message)
+        for check in (formats_check_for(self, model), notebook_check_for(self, model, input_path)):
+            if check.failed:
+                raise SchedulerError(check.message)
 
     def validate_input(self, model, input_path: str | None) -> None:
         """What a user can get wrong before anything is created, for jobs and definitions."""

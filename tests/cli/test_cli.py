@@ -97,7 +97,7 @@ def test_render_carries_timeouts_and_retries(cli, argo_schema_validator):
         (["run", "{no_kernelspec}"], "has no kernel"),
         (["run", "{parameters}", "-p", "n"], "malformed parameter"),
         (["run", "{parameters}", "-p", "1x=3"], "malformed parameter"),
-        (["run", "{parameters}", "--output-format", "docx"], "unknown output format"),
+        (["run", "{parameters}", "--output-format", "docx"], "output format(s) docx not offered"),
         (["render", "{parameters}", "--schedule", "every morning"], "not a valid cron schedule"),
         (["render", "{parameters}", "--schedule", "0 6 * * *", "--timezone", "Mars/Base"], "not a known time zone"),
         (["status", "00000000-0000-0000-0000-000000000000"], "no job"),

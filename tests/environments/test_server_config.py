@@ -53,9 +53,21 @@ async def test_the_ui_lists_the_configured_environments_and_compute_types(jp_fet
     assert list(environments)[:3] == ["torch-gpu", "plain", "nebari-git/nebari-git-dask"]
     assert "python3" in environments
     torch = environments["torch-gpu"]
-    assert (torch["label"], torch["compute_types"], torch["default_compute_type"]) == (
-        "PyTorch (GPU)", ["gpu-1", "gpu-4"], "gpu-1"
+    assert (torch["compute_types"], torch["default_compute_type"]) == (["gpu-1", "gpu-4"], "gpu-1")
+    # AND every label is its name (the UI's picker submits the label and looks
+    # environments up by name); the display label, image, kernel and compute
+    # types are in the description the picker shows as the item's tooltip
+    assert all(e["label"] == name for name, e in environments.items())
+    assert torch["description"] == (
+        "PyTorch (GPU) · PyTorch 2.9 with CUDA · image registry.example.com/ml/torch:2026.11 · kernel python3"
+        " · compute: gpu-1 (cpu 4, memory 16Gi, 1 GPU); gpu-4 (cpu 16, memory 64Gi, 4 GPU (amd.com/gpu))"
     )
+    assert torch["metadata"]["label"] == "PyTorch (GPU)"
+    # AND each offers ipynb and html only, labelled for the form's checkboxes
+    assert {name: [f["name"] for f in e["output_formats"]] for name, e in environments.items()} == {
+        name: ["ipynb", "html"] for name in environments
+    }
+    assert torch["output_formats"] == [{"name": "ipynb", "label": "Notebook"}, {"name": "html", "label": "HTML"}]
     assert environments["nebari-git/nebari-git-dask"]["metadata"]["kernel_name"] == "conda-env-nebari-git-nebari-git-dask-py"
 
 

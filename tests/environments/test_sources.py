@@ -19,11 +19,13 @@ def test_images_become_environments_with_their_compute_types(make_manager):
     manager = make_manager(images=IMAGES, compute_types=COMPUTE_TYPES, include_kernelspecs=False)
     # WHEN the UI lists the environments
     listed = by_name(manager)
-    # THEN each image is one entry with its label and description
+    # THEN each image is one entry whose description starts with its label and description
     assert list(listed) == ["torch-gpu", "plain"]
     torch = listed["torch-gpu"]
-    assert (torch.label, torch.description) == ("PyTorch (GPU)", "PyTorch 2.9 with CUDA")
-    assert torch.metadata == {"source": "image", "image": IMAGES["torch-gpu"]["image"], "kernel_name": "python3"}
+    assert (torch.label, torch.description.split(" · ")[:2]) == ("torch-gpu", ["PyTorch (GPU)", "PyTorch 2.9 with CUDA"])
+    assert torch.metadata == {
+        "source": "image", "label": "PyTorch (GPU)", "image": IMAGES["torch-gpu"]["image"], "kernel_name": "python3",
+    }
     # AND the compute type field offers the image's list, preselecting its default
     assert (torch.compute_types, torch.default_compute_type) == (["gpu-1", "gpu-4"], "gpu-1")
     # AND an image naming none offers them all, the first preselected
@@ -48,10 +50,12 @@ def test_conda_store_environments_are_listed_page_by_page_with_the_token(make_ma
     # THEN every built environment of the chosen namespaces is there, named namespace/name
     assert len(listed) == 149 and "other/private" not in listed and "nebari-git/broken" not in listed
     dask = listed["nebari-git/nebari-git-dask"]
-    assert dask.description == "Dask and friends"
+    assert dask.description == (
+        "Dask and friends · image quay.io/nebari/nebari-jupyterlab:2024.11.1 · kernel conda-env-nebari-git-nebari-git-dask-py"
+    )
     # AND its metadata says where the pod sees it and which kernel runs it
     assert dask.metadata == {
-        "source": "conda-store", "conda_env_path": "/home/conda/nebari-git/envs/nebari-git-dask",
+        "source": "conda-store", "label": "nebari-git/nebari-git-dask", "conda_env_path": "/home/conda/nebari-git/envs/nebari-git-dask",
         "kernel_name": "conda-env-nebari-git-nebari-git-dask-py",
     }
     environment = manager.find("nebari-git/nebari-git-dask")
@@ -105,8 +109,12 @@ def test_local_kernelspecs_are_listed_by_default_and_can_be_left_out(make_manage
     installed = sorted(KernelSpecManager().get_all_specs())
     # GIVEN no config: the local kernels, each imposing itself
     listed = by_name(make_manager())
-    assert list(listed) == installed and listed["python3"].metadata == {"source": "kernelspec", "kernel_name": "python3"}
-    assert listed["python3"].compute_types is None
+    assert list(listed) == installed
+    python3 = listed["python3"]
+    assert python3.metadata == {"source": "kernelspec", "label": "Python 3 (ipykernel)", "kernel_name": "python3"}
+    # AND it is chosen by name, its display name shown in its description
+    assert (python3.label, python3.description) == ("python3", "Kernel Python 3 (ipykernel) (python)")
+    assert python3.compute_types is None
     # GIVEN include_kernelspecs = False: none
     assert by_name(make_manager(include_kernelspecs=False)) == {}
 

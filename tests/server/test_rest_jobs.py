@@ -116,7 +116,7 @@ async def test_bad_input_gets_a_clear_error_and_leaves_nothing(api, notebook, jp
         (create_job_body("missing.ipynb"), "missing.ipynb"),
         # An environment that brings no kernel of its own needs the notebook's.
         (create_job_body(no_kernel, runtime_environment_name="not-a-kernel"), "has no kernel"),
-        (create_job_body(notebook("parameters.ipynb"), output_formats=["docx"]), "unknown output format"),
+        (create_job_body(notebook("parameters.ipynb"), output_formats=["docx"]), "output format(s) docx not offered"),
         # sqlite would keep it; PostgreSQL refuses what does not fit jupyter-scheduler's column.
         (create_job_body(notebook("parameters.ipynb"), name="n" * 300), "at most 256 fit"),
     ]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .formats import formats_check
 from .kubernetes import cluster_checks
 from .notebook import installed_kernels, notebook_check
 from .report import FAILED, OK, Check
@@ -39,6 +40,24 @@ def notebook_check_for(scheduler: "ArgoScheduler", model, input_path: str) -> Ch
         input_path, model.input_filename, imposed, model.runtime_environment_name,
         installed_kernels if local else None,
     )
+
+
+def formats_check_for(scheduler: "ArgoScheduler", model) -> Check:
+    """The formats check with what the job's environment offers and where it runs."""
+    from jupyter_scheduler.exceptions import SchedulerError
+
+    from ..environments import output_formats_mapping
+
+    manager = scheduler.argo_environments()
+    try:
+        choice = scheduler.environment_choice(model)
+    except SchedulerError:
+        choice = None  # the environment check says so
+    if manager is not None and choice is not None:
+        offered = manager.formats_of(choice[0])
+    else:
+        offered = tuple(output_formats_mapping())
+    return formats_check(model.output_formats, offered, model.runtime_environment_name, scheduler.engine == "local")
 
 
 def schema_check(manifest: dict) -> Check:

@@ -36,6 +36,16 @@ class ComputeType:
     node_selector: dict[str, str] = field(default_factory=dict)
     tolerations: tuple[dict, ...] = ()
 
+    def summary(self) -> str:
+        """What a person needs to tell compute types apart: "small (cpu 1, memory 2Gi)"."""
+        parts = []
+        for what, request, limit in (("cpu", self.cpu_request, self.cpu_limit), ("memory", self.memory_request, self.memory_limit)):
+            if request or limit:
+                parts.append(f"{what} {request or limit}" + (f"-{limit}" if request and limit and limit != request else ""))
+        if self.gpus:
+            parts.append(f"{self.gpus} GPU" + ("" if self.gpu_resource == DEFAULT_GPU_RESOURCE else f" ({self.gpu_resource})"))
+        return f"{self.name} ({', '.join(parts)})" if parts else self.name
+
     def requests(self) -> dict[str, str]:
         return _quantities(cpu=self.cpu_request, memory=self.memory_request)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from .formats import check_formats
 from .model import Environment
 
 RESERVED_ENV_PREFIX = "ARGO_SCHEDULER_"
 _KEYS = {
     "image", "kernel", "label", "description", "image_pull_secret", "working_dir", "env",
-    "compute_types", "default_compute_type",
+    "compute_types", "default_compute_type", "output_formats",
 }
 
 
@@ -36,6 +37,9 @@ def image_environment(name: str, entry: dict) -> Environment:
     default = entry.get("default_compute_type") or None
     if default and compute_types is not None and default not in compute_types:
         raise ValueError(f"{where}: default_compute_type {default!r} is not in its compute_types")
+    formats = entry.get("output_formats")
+    if formats is not None:
+        formats = check_formats(formats, f"{where}: output_formats")
     image = str(entry["image"])
     return Environment(
         name=name,
@@ -49,5 +53,6 @@ def image_environment(name: str, entry: dict) -> Environment:
         env={str(k): str(v) for k, v in env.items()},
         compute_types=None if compute_types is None else tuple(compute_types),
         default_compute_type=default,
+        output_formats=formats,
         details={"image": image},
     )

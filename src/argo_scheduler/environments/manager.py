@@ -22,7 +22,7 @@ from traitlets.config import LoggingConfigurable
 
 from .compute import ComputeType, parse_compute_type
 from .conda_store import CondaStoreError, CondaStoreSource
-from .formats import output_formats_mapping
+from .formats import DEFAULT_OUTPUT_FORMATS, check_formats, output_formats_mapping
 from .images import image_environment
 from .kernelspecs import kernelspec_environments
 from .model import Environment, EnvironmentNotFound
@@ -41,8 +41,8 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
         help="""Container images offered as environments: name -> {"image"
         (required), "kernel" (default: the notebook's own), "label",
         "description", "image_pull_secret", "working_dir", "env" (dict),
-        "compute_types" (names; default: all), "default_compute_type"}.
-        Default: {} (none).
+        "compute_types" (names; default: all), "default_compute_type",
+        "output_formats" (default: output_formats)}. Default: {} (none).
 
             c.ArgoEnvironmentManager.images = {"gpu-torch": {"image": "registry.example.com/ml/torch:2026.11", "kernel": "python3", "compute_types": ["gpu-1"], "default_compute_type": "gpu-1"}}
         """,
@@ -67,6 +67,42 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
         Default: "" (the first compute type the environment offers).
 
             c.ArgoEnvironmentManager.default_compute_type = "small"
+        """,
+    )
+
+    output_formats = List(
+        Unicode(),
+        default_value=list(DEFAULT_OUTPUT_FORMATS),
+        config=True,
+        help="""Output formats every environment offers unless its own entry
+        (images[...]["output_formats"], environment_output_formats) says
+        otherwise; the UI pre-checks all of them. Any of ipynb and nbconvert's
+        exporters (html, pdf, webpdf, latex, markdown, rst, asciidoc, script,
+        slides): pdf needs XeLaTeX and pandoc, latex/rst/asciidoc pandoc, and
+        webpdf Playwright's Chromium where the job runs. Default: ["ipynb", "html"].
+
+            c.ArgoEnvironmentManager.output_formats = ["ipynb", "html", "pdf"]
+        """,
+    )
+
+    environment_output_formats = Dict(
+        config=True,
+        help="""Output formats of single environments, by environment name,
+        from any source (a conda-store "namespace/name", a kernelspec, an
+        image). Default: {} (every environment offers output_formats).
+
+            c.ArgoEnvironmentManager.environment_output_formats = {"analyst/reports": ["ipynb", "html", "webpdf"]}
+        """,
+    )
+
+    default_environment = Unicode(
+        "",
+        config=True,
+        help="""The environment listed first, which the UI's form preselects.
+        Default: "" (images first, then conda-store environments, then
+        kernelspecs, in that order).
+
+            c.ArgoEnvironmentManager.default_environment = "python3"
         """,
     )
 
@@ -196,6 +232,23 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
                 raise TraitError(f"ArgoEnvironmentManager.compute_types: {e}") from None
         return proposal["value"]
 
+    @validate("output_formats")
+    def _validate_output_formats(self, proposal) -> list:
+        try:
+            return list(check_formats(proposal["value"], "ArgoEnvironmentManager.output_formats"))
+        except ValueError as e:
+            raise TraitError(str(e)) from None
+
+    @validate("environment_output_formats")
+    def _validate_environment_output_formats(self, proposal) -> dict:
+        try:
+            return {
+                name: list(check_formats(formats, f"ArgoEnvironmentManager.environment_output_formats[{name!r}]"))
+                for name, formats in proposal["value"].items()
+            }
+        except ValueError as e:
+            raise TraitError(str(e)) from None
+
     @validate("images")
     def _validate_images(self, proposal) -> dict:
         for name, entry in proposal["value"].items():
@@ -279,7 +332,16 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
                 )
                 continue
             unique[environment.name] = environment
-        return list(unique.values()), errors
+        listed = list(unique.values())
+        if self.default_environment:
+            if self.default_environment in unique:
+                listed.sort(key=lambda e: e.name != self.default_environment)
+            else:
+                self.log.warning(
+                    "argo_scheduler: ArgoEnvironmentManager.default_environment %r is not offered; offered: %s",
+                    self.default_environment, ", ".join(unique) or "none",
+                )
+        return listed, errors
 
     def environments(self, refresh: bool = False) -> list[Environment]:
         """Every offered environment, from a listing at most cache_seconds old."""
@@ -320,8 +382,13 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
             # Maybe created since the last listing; a submission may wait for one.
             environment = next((e for e in self.environments(refresh=True) if e.name == name), None)
         if environment is None:
-            available = ", ".join(e.name for e in self.environments()) or "none"
+            listed = self.environments()
+            available = ", ".join(e.name for e in listed) or "none"
             message = f"environment {name!r} does not exist (any more); available: {available}"
+            labelled = [e.name for e in listed if e.label == name]
+            if labelled:
+                # What an older form submitted for an environment whose label is not its name.
+                message += f" ({name!r} is the display name of {', '.join(map(repr, labelled))}: choose it by name)"
             if self._errors:
                 message += " (not listed: " + "; ".join(self._errors.values()) + ")"
             raise EnvironmentNotFound(message)
@@ -336,28 +403,53 @@ class ArgoEnvironmentManager(LoggingConfigurable, EnvironmentManager, metaclass=
             )
         return environment, self.compute_type_objects()[chosen]
 
+    def formats_of(self, environment: Environment) -> tuple[str, ...]:
+        """The output formats a job in `environment` may ask for."""
+        configured = self.environment_output_formats.get(environment.name)
+        if configured is not None:
+            return tuple(configured)
+        if environment.output_formats is not None:
+            return environment.output_formats
+        return tuple(self.output_formats)
+
     # ---- jupyter-scheduler's EnvironmentManager -------------------------
 
     def list_environments(self) -> list[RuntimeEnvironment]:
-        formats = list(output_formats_mapping())
-        return [
-            RuntimeEnvironment(
-                name=environment.name,
-                label=environment.label,
-                description=environment.description,
-                file_extensions=["ipynb"],
-                output_formats=formats,
-                metadata=self._metadata(environment),
-                compute_types=self.offered_compute_types(environment) or None,
-                default_compute_type=self.default_compute_type_of(environment),
-                utc_only=False,
-            )
-            for environment in self.environments()
-        ]
+        return [self._runtime_environment(environment) for environment in self.environments()]
+
+    def _runtime_environment(self, environment: Environment) -> RuntimeEnvironment:
+        compute_types = self.offered_compute_types(environment)
+        return RuntimeEnvironment(
+            name=environment.name,
+            # jupyter-scheduler's picker submits the label and shows the name, and
+            # finds formats and compute types by name: only label == name works.
+            # What tells environments apart goes to the description, its tooltip.
+            label=environment.name,
+            description=self._describe(environment, compute_types),
+            file_extensions=["ipynb"],
+            output_formats=list(self.formats_of(environment)),
+            metadata=self._metadata(environment),
+            compute_types=compute_types or None,
+            default_compute_type=self.default_compute_type_of(environment),
+            utc_only=False,
+        )
+
+    def _describe(self, environment: Environment, compute_types: list[str]) -> str:
+        parts = [environment.description]
+        if environment.label != environment.name and environment.label not in environment.description:
+            parts.insert(0, environment.label)
+        if environment.image and environment.image not in environment.description:
+            parts.append(f"image {environment.image}")
+        if environment.kernel_name and environment.source != "kernelspec":
+            parts.append(f"kernel {environment.kernel_name}")
+        if compute_types:
+            known = self.compute_type_objects()
+            parts.append("compute: " + "; ".join(known[name].summary() for name in compute_types if name in known))
+        return " · ".join(parts)
 
     @staticmethod
     def _metadata(environment: Environment) -> dict[str, str]:
-        metadata = {"source": environment.source, **environment.details}
+        metadata = {"source": environment.source, "label": environment.label, **environment.details}
         if environment.kernel_name:
             metadata["kernel_name"] = environment.kernel_name
         return metadata

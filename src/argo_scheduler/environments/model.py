@@ -14,7 +14,8 @@ class Environment:
     """One entry of the UI's environment dropdown, and what it means for the pod.
 
     `image` None runs the scheduler's image; `kernel_name` None runs the
-    notebook's own kernel. `compute_types` None offers every configured one.
+    notebook's own kernel. `compute_types` None offers every configured one;
+    `output_formats` None offers the manager's default formats.
     """
 
     name: str
@@ -28,5 +29,6 @@ class Environment:
     env: dict[str, str] = field(default_factory=dict)
     compute_types: tuple[str, ...] | None = None
     default_compute_type: str | None = None
+    output_formats: tuple[str, ...] | None = None
     # Shown to the UI in RuntimeEnvironment.metadata (a conda env's path, say).
     details: dict[str, str] = field(default_factory=dict)
