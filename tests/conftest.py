@@ -26,6 +26,12 @@ def pytest_addoption(parser):
         default=False,
         help="rewrite tests/golden/ from the current builder instead of comparing",
     )
+    parser.addoption(
+        "--regen-screenshots",
+        action="store_true",
+        default=False,
+        help="copy the browser tests' screenshots named in docs/ui.md into docs/images/ui/",
+    )
 
 
 @pytest.fixture(scope="session")

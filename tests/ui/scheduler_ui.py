@@ -1,0 +1,148 @@
+"""What a person does in jupyter-scheduler's UI, as Playwright steps: open, fill, press, read.
+
+Only the UI drives; the REST API (Lab.api) is for the tests to cross-check.
+Waits are on selectors and responses; the one loop is pressing Reload, as a
+person does, because the job list does not poll.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from playwright.sync_api import Page, expect
+
+FORM = "form.jp-create-job-form"
+FINAL = ("Completed", "Failed", "Stopped")
+
+
+class SchedulerUI:
+    def __init__(self, page: Page, lab):
+        self.page, self.lab = page, lab
+
+    # ---- JupyterLab -----------------------------------------------------
+
+    def open_lab(self, path: str = "") -> None:
+        where = f"lab/tree/{path}" if path else "lab"
+        self.page.goto(f"{self.lab.url}/{where}?token={self.lab.token}&reset")
+        self.page.locator("#jp-main-dock-panel").wait_for()
+        # The file browser lists the root once the contents API answered.
+        self.page.locator(".jp-DirListing-content").wait_for()
+
+    def open_notebook(self, name: str) -> None:
+        self.open_lab(name)
+        self.page.locator(".jp-NotebookPanel-toolbar").wait_for()
+
+    def file_item(self, name: str):
+        return self.page.locator(f".jp-DirListing-item[title^='Name: {name}']")
+
+    # ---- the Create Job form --------------------------------------------
+
+    def create_job_from_notebook_toolbar(self) -> None:
+        self.page.locator(".jp-NotebookPanel-toolbar [data-command='scheduling:create-from-notebook']").click()
+        self.wait_form()
+
+    def create_job_from_file_browser(self, name: str) -> None:
+        self.page.locator("#filebrowser").get_by_text(name, exact=True).click(button="right")
+        self.page.locator(".lm-Menu-item[data-command='scheduling:create-from-filebrowser']").click()
+        self.wait_form()
+
+    def wait_form(self) -> None:
+        self.page.locator(FORM).wait_for()
+        # The environments have been listed when the output formats show.
+        self.page.locator(f"{FORM} input[type=checkbox][id^='jp-create-job-outputFormat-']").first.wait_for()
+
+    def fill(self, field: str, value: str) -> None:
+        field = self.page.locator(f"{FORM} input[name='{field}']")
+        field.fill(value)
+        # The form validates a field when it loses focus, as when a person tabs on.
+        field.blur()
+
+    def add_parameter(self, name: str, value: str) -> None:
+        index = self.page.locator(f"{FORM} input[name$='-name'][name^='parameter-']").count()
+        self.page.locator(FORM).get_by_role("button", name="Add new parameter").click()
+        self.fill(f"parameter-{index}-name", name)
+        self.fill(f"parameter-{index}-value", value)
+
+    def choose(self, select_id: str, option: str) -> None:
+        """An MUI select: open its list, press the option whose text is `option`."""
+        self.page.locator(f"#{select_id}").click()
+        self.page.locator("ul[role=listbox] li[role=option]").get_by_text(option, exact=True).click()
+        expect(self.page.locator(f"#{select_id}")).to_have_text(option)
+
+    def choose_environment(self, name: str) -> None:
+        self.choose("jp-create-job-environment", name)
+
+    def choose_compute_type(self, name: str) -> None:
+        self.choose("jp-create-job-computeType", name)
+
+    def environment_option_titles(self) -> dict[str, str]:
+        """Each environment the picker offers, with its tooltip (the item's title)."""
+        self.page.locator("#jp-create-job-environment").click()
+        options = self.page.locator("ul[role=listbox] li[role=option]")
+        options.first.wait_for()
+        titles = {options.nth(i).inner_text(): options.nth(i).get_attribute("title") or "" for i in range(options.count())}
+        self.page.keyboard.press("Escape")
+        return titles
+
+    def set_format(self, fmt: str, checked: bool) -> None:
+        self.page.locator(f"#jp-create-job-outputFormat-{fmt}").set_checked(checked)
+
+    def checked_formats(self) -> list[str]:
+        boxes = self.page.locator(f"{FORM} input[type=checkbox][id^='jp-create-job-outputFormat-']")
+        return [boxes.nth(i).get_attribute("value") for i in range(boxes.count()) if boxes.nth(i).is_checked()]
+
+    def submit(self, path: str = "scheduler/jobs") -> dict:
+        """Press Create; the server's answer to the form's POST."""
+        with self.page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(path)
+        ) as answer:
+            self.page.locator(FORM).get_by_role("button", name="Create", exact=True).click()
+        response = answer.value
+        return {"status": response.status, "body": json.loads(response.text() or "null")}
+
+    def run_on_schedule(self, interval: str = "Minute") -> None:
+        self.page.get_by_label("Run on a schedule").check()
+        self.choose("jp-create-job-createType-definition-interval", interval)
+
+    # ---- the job list and detail ----------------------------------------
+
+    def row(self, name: str):
+        first_cell = self.page.locator("td:first-child", has_text=re.compile(f"^{re.escape(name)}$"))
+        return self.page.locator("tbody tr", has=first_cell)
+
+    def reload_until(self, name: str, statuses=FINAL, timeout: float = 180) -> str:
+        """Press Reload until the job's row shows one of `statuses`; that status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.page.expect_response(lambda r: "/scheduler/jobs" in r.url and r.request.method == "GET"):
+                self.page.get_by_role("button", name="Reload", exact=True).click()
+            row = self.row(name)
+            status = row.locator("td").nth(4).inner_text() if row.count() else ""
+            if status in statuses:
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {name!r} still {status or 'not listed'} after {timeout} s")
+            self.page.wait_for_timeout(1000)  # a person's pause between presses of Reload
+
+    def open_job(self, name: str) -> None:
+        self.row(name).locator("td").first.get_by_text(name, exact=True).click()
+        self.page.get_by_role("heading", name="Job Detail").wait_for()
+
+    def download_job_files(self) -> dict[str, object]:
+        """Press Download Job Files; the detail's output file links, by file name, once they show."""
+        self.page.get_by_role("button", name="Download Job Files").click()
+        links = self.page.locator("a[title^='Open output file']")
+        # The detail reloads itself 5 s after the download was asked for.
+        links.first.wait_for(timeout=60_000)
+        return {links.nth(i).inner_text(): links.nth(i) for i in range(links.count())}
+
+    def detail_alert(self) -> str:
+        """The error alert of the job detail: its status message."""
+        alert = self.page.locator(".MuiAlert-standardError")
+        alert.first.wait_for()
+        return alert.first.inner_text()
+
+    def open_jobs_list(self) -> None:
+        self.page.get_by_role("tab", name="Notebook Jobs").click()
