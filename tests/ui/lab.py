@@ -176,6 +176,13 @@ class Lab:
         spec = next(p for p in manifest["spec"]["arguments"]["parameters"] if p["name"] == "spec")
         return {**run["container"], "spec": json.loads(spec["value"])}
 
+    def cron(self, definition_id: str) -> dict | None:
+        """The CronWorkflow of a job definition as the local engine tells of it; None when there is none."""
+        from argo_scheduler.engines.local import LocalEngine
+
+        crons = LocalEngine(state_dir=str(self.state_dir)).crons().values()
+        return next((cron for cron in crons if definition_id in cron["labels"].values()), None)
+
     def manifest(self, job_id: str) -> dict:
         """The Workflow the local engine ran for a job: the manifest every engine would receive."""
         found = sorted(self.state_dir.glob("runs/*/manifest.json"))

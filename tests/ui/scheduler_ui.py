@@ -54,7 +54,8 @@ class SchedulerUI:
         self.page.locator(f"{FORM} input[type=checkbox][id^='jp-create-job-outputFormat-']").first.wait_for()
 
     def fill(self, field: str, value: str) -> None:
-        field = self.page.locator(f"{FORM} input[name='{field}']")
+        # The Jobs panel shows one form at a time (create, or create from a definition).
+        field = self.page.locator(f"input[name='{field}']")
         field.fill(value)
         # The form validates a field when it loses focus, as when a person tabs on.
         field.blur()
@@ -94,11 +95,11 @@ class SchedulerUI:
         return [boxes.nth(i).get_attribute("value") for i in range(boxes.count()) if boxes.nth(i).is_checked()]
 
     def submit(self, path: str = "scheduler/jobs") -> dict:
-        """Press Create; the server's answer to the form's POST."""
+        """Press Create; the server's answer to the form's POST to `path`."""
         with self.page.expect_response(
             lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(path)
         ) as answer:
-            self.page.locator(FORM).get_by_role("button", name="Create", exact=True).click()
+            self.page.get_by_role("button", name="Create", exact=True).click()
         response = answer.value
         return {"status": response.status, "body": json.loads(response.text() or "null")}
 
@@ -112,23 +113,32 @@ class SchedulerUI:
         first_cell = self.page.locator("td:first-child", has_text=re.compile(f"^{re.escape(name)}$"))
         return self.page.locator("tbody tr", has=first_cell)
 
-    def reload_until(self, name: str, statuses=FINAL, timeout: float = 180) -> str:
-        """Press Reload until the job's row shows one of `statuses`; that status."""
+    def statuses(self, name: str) -> list[str]:
+        """The Status column of every listed job named `name`, top to bottom."""
+        return [row.locator("td").nth(4).inner_text() for row in self.row(name).all()]
+
+    def reload_until(self, name: str, until=None, timeout: float = 180) -> list[str]:
+        """Press Reload until the statuses of the jobs named `name` satisfy `until`
+        (default: one job, finished); those statuses."""
+        until = until or (lambda statuses: len(statuses) == 1 and statuses[0] in FINAL)
         deadline = time.monotonic() + timeout
         while True:
             with self.page.expect_response(lambda r: "/scheduler/jobs" in r.url and r.request.method == "GET"):
                 self.page.get_by_role("button", name="Reload", exact=True).click()
-            row = self.row(name)
-            status = row.locator("td").nth(4).inner_text() if row.count() else ""
-            if status in statuses:
-                return status
+            statuses = self.statuses(name)
+            if until(statuses):
+                return statuses
             if time.monotonic() > deadline:
-                raise AssertionError(f"job {name!r} still {status or 'not listed'} after {timeout} s")
+                raise AssertionError(f"jobs named {name!r}: {statuses or 'none listed'} after {timeout} s")
             self.page.wait_for_timeout(1000)  # a person's pause between presses of Reload
 
     def open_job(self, name: str) -> None:
         self.row(name).locator("td").first.get_by_text(name, exact=True).click()
         self.page.get_by_role("heading", name="Job Detail").wait_for()
+
+    def open_definition(self, name: str) -> None:
+        self.row(name).locator("td").first.get_by_text(name, exact=True).click()
+        self.page.get_by_role("button", name="Edit Job Definition").wait_for()
 
     def download_job_files(self) -> dict[str, object]:
         """Press Download Job Files; the detail's output file links, by file name, once they show."""
@@ -144,5 +154,6 @@ class SchedulerUI:
         alert.first.wait_for()
         return alert.first.inner_text()
 
-    def open_jobs_list(self) -> None:
-        self.page.get_by_role("tab", name="Notebook Jobs").click()
+    def list_tab(self, name: str) -> None:
+        """The list's own tabs, "Jobs" and "Job Definitions" (not JupyterLab's "Jobs" main-area tab)."""
+        self.page.locator("button[role=tab]", has_text=re.compile(f"^{re.escape(name)}$")).click()

@@ -52,7 +52,7 @@ def test_a_job_in_each_kind_of_environment_completes_with_its_image_kernel_and_r
     assert answer["status"] == 200, answer
     job_id = answer["body"]["job_id"]
     # AND the job completes
-    assert ui.reload_until(f"in-{environment}") == "Completed", lab.job(job_id)
+    assert ui.reload_until(f"in-{environment}") == ["Completed"], lab.job(job_id)
     job = lab.job(job_id)
     assert (job["runtime_environment_name"], job["compute_type"]) == (environment, "large")
     # AND its manifest has the environment's image and kernel and the compute type's resources

@@ -27,7 +27,7 @@ def test_a_job_with_a_parameter_completes_and_its_downloaded_outputs_show_the_pa
     assert answer["status"] == 200, answer
     job_id = answer["body"]["job_id"]
     # THEN the job is listed, and Completed after Reload
-    assert ui.reload_until("weekly report") == "Completed", lab.job(job_id)
+    assert ui.reload_until("weekly report") == ["Completed"], lab.job(job_id)
     page.shots("job-list-completed", docs=True)
     # AND its detail downloads the outputs, a notebook and an HTML page
     ui.open_job("weekly report")
@@ -62,7 +62,7 @@ def test_a_failing_notebook_created_from_the_file_browser_fails_with_its_excepti
     answer = ui.submit()
     assert answer["status"] == 200, answer
     # THEN it ends Failed
-    assert ui.reload_until("broken run") == "Failed"
+    assert ui.reload_until("broken run") == ["Failed"]
     # AND its detail says which exception, in which cell
     ui.open_job("broken run")
     message = ui.detail_alert()
@@ -83,7 +83,7 @@ def test_a_job_created_with_the_forms_defaults_completes(page, lab):
     answer = ui.submit()
     assert answer["status"] == 200, answer
     # THEN the job completes with what the form showed
-    assert ui.reload_until("defaults") == "Completed", lab.job(answer["body"]["job_id"])
+    assert ui.reload_until("defaults") == ["Completed"], lab.job(answer["body"]["job_id"])
     job = lab.job(answer["body"]["job_id"])
     assert defaults == {"environment": job["runtime_environment_name"], "compute type": job["compute_type"],
                         "formats": job["output_formats"]}
