@@ -4,8 +4,9 @@
     python3 dev.py demo    # venv + install, then run examples/hello.ipynb on the local engine
     python3 dev.py test    # venv + install (Python, apt and npm test needs), then the whole test suite
 
-`test` installs Debian's postgresql with apt-get when its server binaries are
-missing: tests/databases.py starts a throwaway cluster from them.
+`test` installs Debian's postgresql and chromium with apt-get when missing:
+tests/databases.py starts a throwaway cluster from PostgreSQL's server
+binaries, and the browser tests (tests/ui) drive chromium with Playwright.
 
 Idempotent: a second run reuses .venv and only installs what changed.
 """
@@ -89,26 +90,36 @@ def ensure_prism() -> None:
 
 
 POSTGRES_BINARIES = "/usr/lib/postgresql/*/bin/pg_ctl"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def ensure_debian_package(package: str, present: str, why: str) -> None:
+    """Install a Debian package with apt-get unless `present` (a glob) already exists."""
+    if glob(present):
+        return
+    missing = f"{present} is missing ({why})"
+    apt = shutil.which("apt-get")
+    if apt is None:
+        sys.exit(f"{missing} and there is no apt-get to install Debian's {package} package: install it by hand")
+    if os.geteuid() != 0:
+        sys.exit(f"{missing}: run `apt-get install {package}` as root, or run this command as root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if sh(apt, "update", env=env) != 0:
+        sys.exit(f"apt-get update failed, so Debian's {package} package cannot be installed")
+    if sh(apt, "install", "--yes", "--no-install-recommends", package, env=env) != 0:
+        sys.exit(f"apt-get could not install Debian's {package} package")
+    if not glob(present):
+        sys.exit(f"Debian's {package} package is installed but no {present} exists")
 
 
 def ensure_postgresql() -> None:
     """The server binaries the database tests start a throwaway cluster from (tests/databases.py)."""
-    if glob(POSTGRES_BINARIES):
-        return
-    apt = shutil.which("apt-get")
-    if apt is None:
-        sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing and there is no apt-get to install "
-                 "Debian's postgresql package: install PostgreSQL's server, or see tests/databases.py")
-    if os.geteuid() != 0:
-        sys.exit("PostgreSQL's server (initdb, pg_ctl) is missing: run `apt-get install postgresql` as root, "
-                 "or run this command as root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if sh(apt, "update", env=env) != 0:
-        sys.exit("apt-get update failed, so Debian's postgresql package cannot be installed")
-    if sh(apt, "install", "--yes", "--no-install-recommends", "postgresql", env=env) != 0:
-        sys.exit("apt-get could not install Debian's postgresql package")
-    if not glob(POSTGRES_BINARIES):
-        sys.exit(f"Debian's postgresql package is installed but no {POSTGRES_BINARIES} exists")
+    ensure_debian_package("postgresql", POSTGRES_BINARIES, "PostgreSQL's server, for the database tests")
+
+
+def ensure_chromium() -> None:
+    """The browser the UI tests drive (tests/ui): Playwright cannot download its own here."""
+    ensure_debian_package("chromium", CHROMIUM, "the browser of the UI tests")
 
 
 def test(pytest_args: list[str]) -> int:
@@ -116,6 +127,7 @@ def test(pytest_args: list[str]) -> int:
     ensure_outside_plugin()
     ensure_prism()
     ensure_postgresql()
+    ensure_chromium()
     code = sh(PY, "-m", "pytest", *pytest_args, cwd=ROOT)
     if code == 5:
         print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)

@@ -30,6 +30,10 @@ IMAGES = {
         "compute_types": ["small", "large"],
     },
     "plain": {"image": "quay.io/jupyter/base-notebook:2026-11-01"},
+    # webpdf needs Playwright's Chromium, which this server never finds (PLAYWRIGHT_BROWSERS_PATH):
+    # a format configured but not installed.
+    "printing": {"image": "quay.io/jupyter/base-notebook:2026-11-01", "output_formats": ["ipynb", "webpdf"],
+                 "compute_types": ["small"]},
 }
 # The job image of environments that bring none (kernelspecs).
 SERVER_IMAGE = "registry.example.com/team/jupyterlab:2026.11"
@@ -71,6 +75,7 @@ class Lab:
             "JUPYTERLAB_SETTINGS_DIR": str(self.base / "lab-settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(self.base / "lab-workspaces"),
             "PYTHONUNBUFFERED": "1",
+            "PLAYWRIGHT_BROWSERS_PATH": str(self.base / "no-browsers"),
         }
         # The kernelspec of this venv's ipykernel is found through sys.prefix.
         for name in ("ARGO_SERVER", "ARGO_TOKEN", "ARGO_NAMESPACE", "JUPYTERHUB_USER", "PREFERRED_USERNAME"):

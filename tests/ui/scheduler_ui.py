@@ -33,20 +33,26 @@ class SchedulerUI:
     def open_notebook(self, name: str) -> None:
         self.open_lab(name)
         self.page.locator(".jp-NotebookPanel-toolbar").wait_for()
+        # jupyter-scheduler's toolbar button takes the file browser's selected
+        # file, not the notebook's: it is right once the browser has selected
+        # the opened notebook, which it does a moment after opening it.
+        self.page.locator(f".jp-DirListing-item.jp-mod-selected[title^='Name: {name}']").wait_for()
 
     def file_item(self, name: str):
         return self.page.locator(f".jp-DirListing-item[title^='Name: {name}']")
 
     # ---- the Create Job form --------------------------------------------
 
-    def create_job_from_notebook_toolbar(self) -> None:
+    def create_job_from_notebook_toolbar(self, name: str) -> None:
         self.page.locator(".jp-NotebookPanel-toolbar [data-command='scheduling:create-from-notebook']").click()
         self.wait_form()
+        expect(self.page.locator("#jp-create-job-inputFile")).to_have_value(name)
 
     def create_job_from_file_browser(self, name: str) -> None:
         self.page.locator("#filebrowser").get_by_text(name, exact=True).click(button="right")
         self.page.locator(".lm-Menu-item[data-command='scheduling:create-from-filebrowser']").click()
         self.wait_form()
+        expect(self.page.locator("#jp-create-job-inputFile")).to_have_value(name)
 
     def wait_form(self) -> None:
         self.page.locator(FORM).wait_for()

@@ -14,7 +14,7 @@ def test_the_picker_offers_each_environment_by_name_with_what_tells_them_apart(p
     ui = SchedulerUI(page, lab)
     lab.add_notebook("parameters.ipynb", "pick.ipynb")
     ui.open_notebook("pick.ipynb")
-    ui.create_job_from_notebook_toolbar()
+    ui.create_job_from_notebook_toolbar("pick.ipynb")
     # GIVEN the form, with the first environment preselected and shown (not blank)
     assert page.locator("#jp-create-job-environment").inner_text() == "scipy"
     # WHEN the person opens the Environment picker
@@ -24,6 +24,7 @@ def test_the_picker_offers_each_environment_by_name_with_what_tells_them_apart(p
     assert titles == {
         "scipy": f"SciPy notebook · Jupyter's SciPy stack · image {IMAGES['scipy']['image']} · {compute}",
         "plain": f"Image {IMAGES['plain']['image']} · {compute}",
+        "printing": f"Image {IMAGES['printing']['image']} · compute: small (cpu 500m, memory 1Gi)",
         "python3": f"Kernel Python 3 (ipykernel) (python) · {compute}",
     }
 
@@ -41,7 +42,7 @@ def test_a_job_in_each_kind_of_environment_completes_with_its_image_kernel_and_r
     ui = SchedulerUI(page, lab)
     notebook = lab.add_notebook("parameters.ipynb", f"in-{environment}.ipynb")
     ui.open_notebook(notebook)
-    ui.create_job_from_notebook_toolbar()
+    ui.create_job_from_notebook_toolbar(notebook)
     # WHEN the person picks the environment and the large compute type
     ui.choose_environment(environment)
     # THEN the form keeps showing its formats and compute types

@@ -15,7 +15,7 @@ def test_a_definition_every_minute_runs_and_is_paused_resumed_edited_run_and_del
     lab.add_notebook("parameters.ipynb", "nightly.ipynb")
     ui.open_notebook("nightly.ipynb")
     # GIVEN a job definition made in the form: every minute, n=3
-    ui.create_job_from_notebook_toolbar()
+    ui.create_job_from_notebook_toolbar("nightly.ipynb")
     ui.add_parameter("n", "3")
     ui.run_on_schedule("Minute")
     page.shots("create-definition-form", docs=True)

@@ -17,7 +17,7 @@ def test_a_job_with_a_parameter_completes_and_its_downloaded_outputs_show_the_pa
     ui.open_notebook("report.ipynb")
     page.shots("notebook-open")
     # WHEN the person creates a job from its toolbar, with n=7 and ipynb+html
-    ui.create_job_from_notebook_toolbar()
+    ui.create_job_from_notebook_toolbar("report.ipynb")
     page.shots("create-job-form", docs=True)
     ui.fill("jobName", "weekly report")
     ui.add_parameter("n", "7")
@@ -76,7 +76,7 @@ def test_a_job_created_with_the_forms_defaults_completes(page, lab):
     lab.add_notebook("parameters.ipynb", "defaults.ipynb")
     ui.open_notebook("defaults.ipynb")
     # WHEN the person opens the form and presses Create without changing anything
-    ui.create_job_from_notebook_toolbar()
+    ui.create_job_from_notebook_toolbar("defaults.ipynb")
     defaults = {"environment": page.locator("#jp-create-job-environment").inner_text(),
                 "compute type": page.locator("#jp-create-job-computeType").inner_text(),
                 "formats": ui.checked_formats()}
@@ -88,3 +88,23 @@ def test_a_job_created_with_the_forms_defaults_completes(page, lab):
     assert defaults == {"environment": job["runtime_environment_name"], "compute type": job["compute_type"],
                         "formats": job["output_formats"]}
     assert defaults == {"environment": "scipy", "compute type": "small", "formats": ["ipynb", "html"]}
+
+
+def test_a_format_that_cannot_be_made_here_is_refused_in_the_form_and_nothing_is_created(page, lab):
+    ui = SchedulerUI(page, lab)
+    lab.add_notebook("parameters.ipynb", "printable.ipynb")
+    ui.open_notebook("printable.ipynb")
+    ui.create_job_from_notebook_toolbar("printable.ipynb")
+    # GIVEN an environment configured for webpdf, on a server without Playwright's Chromium
+    ui.choose_environment("printing")
+    # WHEN the person presses Create with its formats, as the form pre-checks them
+    assert ui.checked_formats() == ["ipynb", "webpdf"]
+    jobs_before = lab.jobs()
+    answer = ui.submit()
+    # THEN the form shows why, with what to install
+    assert answer["status"] >= 400
+    alert = page.locator(".MuiAlert-standardError").filter(has_text="webpdf")
+    expect(alert).to_contain_text("output format 'webpdf' cannot be made on this machine: it needs Playwright's Chromium")
+    page.shots("form-refused", docs=True)
+    # AND nothing was created
+    assert lab.jobs() == jobs_before
