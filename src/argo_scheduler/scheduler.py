@@ -346,6 +346,7 @@ class ArgoScheduler(Scheduler):
         return BuildContext(
             run_defaults=self.run_defaults(),
             pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
+            run_only_labels=frozenset().union(*(m.run_only_labels for m in self.mutator_instances)),
             notifiers=[{"name": name, "config": n.pod_config()} for name, n in self.notifier_instances.items()],
             staging_path=self.staging_path,
             image=self.image,

@@ -67,6 +67,12 @@ class NebariPodSpecMutator(PodSpecMutator):
         """,
     )
 
+    # The controller dresses whatever Workflow or CronWorkflow is created with
+    # this label. A run starts from the stored CronWorkflow's spec and gets the
+    # label from workflowMetadata, so a labelled CronWorkflow would have each
+    # run dressed twice. See docs/plugins/nebari.md.
+    run_only_labels = frozenset({OVERRIDE_LABEL})
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # Read once here, so mutate depends on its arguments and config only.
