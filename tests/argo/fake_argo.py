@@ -185,6 +185,19 @@ class FakeArgo:
             cron.setdefault("status", {}).update(status)
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
+    def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
+        """What Argo's cron controller writes when it cannot create a run (workflow/cron/operator.go):
+        the SubmissionError condition (replacing one already there), and, since v3.6, status.failed + 1."""
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            status = cron.setdefault("status", {})
+            condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
+            status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
+            status["conditions"].append(condition)
+            if count:
+                status["failed"] = (status.get("failed") or 0) + 1
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
     # ---- the API ---------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:
@@ -192,7 +205,7 @@ class FakeArgo:
             (r"/api/v1/workflows/([^/]+)", {"GET": self._list_workflows, "POST": self._create_workflow}),
             (r"/api/v1/workflows/([^/]+)/([^/]+)", {"GET": self._get_workflow, "DELETE": self._delete_workflow}),
             (r"/api/v1/workflows/([^/]+)/([^/]+)/stop", {"PUT": self._stop_workflow}),
-            (r"/api/v1/cron-workflows/([^/]+)", {"POST": self._create_cron}),
+            (r"/api/v1/cron-workflows/([^/]+)", {"GET": self._list_crons, "POST": self._create_cron}),
             (
                 r"/api/v1/cron-workflows/([^/]+)/([^/]+)",
                 {"GET": self._get_cron, "PUT": self._update_cron, "DELETE": self._delete_cron},
@@ -289,6 +302,15 @@ class FakeArgo:
         workflow["spec"]["shutdown"] = "Stop"
         workflow["metadata"]["resourceVersion"] = str(next(self._versions))
         return workflow
+
+    def _list_crons(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        selector = query.get("listOptions.labelSelector", "")
+        items = sorted(
+            (c for (ns, _), c in self.crons.items()
+             if ns == namespace and matches_selector(c["metadata"].get("labels") or {}, selector)),
+            key=lambda c: c["metadata"]["name"],
+        )
+        return {"metadata": {"resourceVersion": str(next(self._versions))}, "items": json.loads(json.dumps(items))}
 
     def _create_cron(self, namespace: str, query: dict[str, str], body: Any) -> dict:
         return self._store(self.crons, namespace, body["cronWorkflow"], None)

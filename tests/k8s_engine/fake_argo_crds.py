@@ -272,6 +272,20 @@ class FakeArgoCRDs:
         """A write by the cron controller: a new resourceVersion, as on every run it starts."""
         self.set_cron_status(namespace, name, lastScheduledTime=_now())
 
+    def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
+        """What Argo's cron controller writes when it cannot create a run (workflow/cron/operator.go):
+        the SubmissionError condition (replacing one already there), and, since v3.6, status.failed + 1."""
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            status = cron.setdefault("status", {})
+            condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
+            status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
+            status["conditions"].append(condition)
+            if count:
+                status["failed"] = (status.get("failed") or 0) + 1
+            validate("cronworkflows", cron)
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
     # ---- the API ---------------------------------------------------------------
 
     def _table(self, plural: str) -> dict:
