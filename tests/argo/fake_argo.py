@@ -70,6 +70,17 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def record_submission_error(cron: dict, error: str, count: bool = True) -> None:
+    """Argo's cron controller on a run it could not create (workflow/cron/operator.go, reportCronWorkflowError):
+    the SubmissionError condition, replacing one already there, and since v3.6 status.failed + 1."""
+    status = cron.setdefault("status", {})
+    condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
+    status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
+    status["conditions"].append(condition)
+    if count:
+        status["failed"] = (status.get("failed") or 0) + 1
+
+
 def matches_selector(labels: dict[str, str], selector: str) -> bool:
     """Kubernetes equality- and existence-based label selectors (what the engine sends)."""
     for requirement in filter(None, (r.strip() for r in selector.split(","))):
@@ -186,16 +197,10 @@ class FakeArgo:
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
     def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
-        """What Argo's cron controller writes when it cannot create a run (workflow/cron/operator.go):
-        the SubmissionError condition (replacing one already there), and, since v3.6, status.failed + 1."""
+        """Play Argo's cron controller failing to create a run of `name` (record_submission_error)."""
         with self._lock:
             cron = self.crons[(namespace, name)]
-            status = cron.setdefault("status", {})
-            condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
-            status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
-            status["conditions"].append(condition)
-            if count:
-                status["failed"] = (status.get("failed") or 0) + 1
+            record_submission_error(cron, error, count)
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
     # ---- the API ---------------------------------------------------------------

@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector
+from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector, record_submission_error
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
 CRD_FILES = {"workflows": "argoproj.io_workflows.yaml", "cronworkflows": "argoproj.io_cronworkflows.yaml"}
@@ -273,16 +273,11 @@ class FakeArgoCRDs:
         self.set_cron_status(namespace, name, lastScheduledTime=_now())
 
     def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
-        """What Argo's cron controller writes when it cannot create a run (workflow/cron/operator.go):
-        the SubmissionError condition (replacing one already there), and, since v3.6, status.failed + 1."""
+        """Play Argo's cron controller failing to create a run of `name` (fake_argo.record_submission_error)."""
         with self._lock:
             cron = self.crons[(namespace, name)]
-            status = cron.setdefault("status", {})
-            condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
-            status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
-            status["conditions"].append(condition)
-            if count:
-                status["failed"] = (status.get("failed") or 0) + 1
+            record_submission_error(cron, error, count)
+            # Argo writes it through the CRD, whose schema must take it.
             validate("cronworkflows", cron)
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
 

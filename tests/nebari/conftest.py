@@ -18,81 +18,9 @@ import urllib.request
 
 import pytest
 from fake_kube_api import FakeKubeApi
-from nebari_controller import KEYCLOAK_UID, NAMESPACE, USERNAME
+from nebari_controller import KEYCLOAK_UID, NAMESPACE, USERNAME, jupyterlab_pod
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.fake-controller-token"
-# How KubeSpawner before 7 (and its "escape" slug scheme) labels the pod, which the controller searches for.
-ESCAPED_USERNAME = "ana-2eperez-40example-2ecom"
-# How KubeSpawner 7's default "safe" slug scheme labels it.
-SAFE_USERNAME = "ana-perez-example-com---3c6c5c25"
-
-
-def jupyterlab_pod(username_label: str = ESCAPED_USERNAME) -> dict:
-    """A Nebari JupyterLab pod as the API returns it: shared storage by sub path, conda-store envs, init containers."""
-    home = f"home/{USERNAME}"
-    return {
-        "metadata": {
-            "name": "jupyter-ana-2eperez-40example-2ecom",
-            "namespace": NAMESPACE,
-            "labels": {"app": "jupyterhub", "component": "singleuser-server",
-                       "hub.jupyter.org/username": username_label, "hub.jupyter.org/servername": ""},
-        },
-        "spec": {
-            "initContainers": [
-                {"name": "initialize-home-mount", "image": "busybox:1.36",
-                 "command": ["sh", "-c", "mkdir -p /mnt/home && chmod 700 /mnt/home"],
-                 "volumeMounts": [{"name": "home", "mountPath": "/mnt/home", "subPath": home}]},
-                {"name": "initialize-shared-mounts", "image": "busybox:1.36",
-                 "command": ["sh", "-c", "mkdir -p /mnt/shared/analyst"],
-                 "volumeMounts": [{"name": "home", "mountPath": "/mnt/shared/analyst", "subPath": "shared/analyst"}]},
-                {"name": "initialize-conda-store-mounts", "image": "busybox:1.36",
-                 "command": ["sh", "-c", "mkdir -p /mnt/ana"],
-                 "volumeMounts": [{"name": "conda-store", "mountPath": "/mnt/ana", "subPath": USERNAME}]},
-            ],
-            "containers": [{
-                "name": "notebook",
-                "image": "quay.io/nebari/nebari-jupyterlab:2024.7.1",
-                "env": [{"name": "JUPYTERHUB_USER", "value": USERNAME},
-                        {"name": "PREFERRED_USERNAME", "value": USERNAME},
-                        {"name": "ARGO_SERVER", "value": "argo-server.dev.svc:2746"},
-                        {"name": "ARGO_NAMESPACE", "value": NAMESPACE},
-                        {"name": "CONDA_STORE_SERVICE", "value": "nebari-conda-store-server.dev.svc:5000"},
-                        {"name": "SHELL", "value": "/bin/bash"},
-                        {"name": "MEM_LIMIT", "value": "8589934592"},
-                        {"name": "ARGO_TOKEN", "valueFrom": {"secretKeyRef": {"name": "argo-developer.service-account-token",
-                                                                               "key": "token"}}}],
-                "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "8Gi"}},
-                "securityContext": {"runAsUser": 1000, "runAsGroup": 100},
-                "volumeMounts": [
-                    {"name": "home", "mountPath": f"/home/{USERNAME}", "subPath": home},
-                    {"name": "home", "mountPath": "/shared/analyst", "subPath": "shared/analyst"},
-                    {"name": "conda-store", "mountPath": f"/home/conda/{USERNAME}", "subPath": USERNAME},
-                    {"name": "conda-store", "mountPath": "/home/conda/nebari-git", "subPath": "nebari-git"},
-                    {"name": "conda-store", "mountPath": "/home/conda/global", "subPath": "global"},
-                    {"name": "etc-jupyter", "mountPath": "/etc/jupyter"},
-                    {"name": "dshm", "mountPath": "/dev/shm"},
-                    {"name": "kube-api-access-7xk2p", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-                     "readOnly": True},
-                ],
-                "workingDir": f"/home/{USERNAME}",
-            }],
-            "securityContext": {"fsGroup": 100},
-            "nodeSelector": {"eks.amazonaws.com/nodegroup": "user"},
-            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists",
-                             "effect": "NoExecute", "tolerationSeconds": 300}],
-            "volumes": [
-                {"name": "home", "persistentVolumeClaim": {"claimName": f"jupyterhub-{NAMESPACE}-share"}},
-                {"name": "conda-store", "persistentVolumeClaim": {"claimName": f"conda-store-{NAMESPACE}-share"}},
-                {"name": "etc-jupyter", "configMap": {"name": "etc-jupyter"}},
-                {"name": "dshm", "emptyDir": {"medium": "Memory"}},
-                {"name": "kube-api-access-7xk2p", "projected": {"sources": [
-                    {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}},
-            ],
-        },
-        "status": {"phase": "Running", "startTime": "2026-01-01T08:00:00Z"},
-    }
-
-
 class FakeKeycloakAdmin:
     """The calls the controller makes on python-keycloak's KeycloakAdmin, on a realm with one user."""
 

@@ -17,12 +17,12 @@ import copy
 import dataclasses
 
 import pytest
-from conftest import SAFE_USERNAME, jupyterlab_pod
 from nebari_controller import (
     CRON_WORKFLOW_LABEL,
     CREATOR_LABEL,
     NAMESPACE,
     PREFERRED_LABEL,
+    SAFE_USERNAME,
     USERNAME,
     admission_review,
     answer,
@@ -30,6 +30,7 @@ from nebari_controller import (
     argo_server_updates,
     assert_kubernetes_accepts,
     cron_controller_runs,
+    jupyterlab_pod,
     patched,
     pods,
     workflow_spec,
