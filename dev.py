@@ -74,6 +74,24 @@ def demo() -> int:
     )
 
 
+NEBARI_CONTROLLER = "nebari-workflow-controller==2023.7.1"
+
+
+def ensure_nebari_controller() -> None:
+    """The Nebari workflow controller whose own code tests/nebari runs our manifests through.
+
+    Its release pins fastapi 0.95, pydantic 1 and kubernetes 26, which cannot
+    share a venv with hera; its modules work with the versions the test
+    extra installs, so it goes in without its pins.
+    """
+    stamp = VENV / ".installed-nebari-controller"
+    if stamp.exists() and stamp.read_text() == NEBARI_CONTROLLER:
+        return
+    if sh(PY, "-m", "pip", "install", "--quiet", "--no-deps", NEBARI_CONTROLLER) != 0:
+        sys.exit(f"could not install {NEBARI_CONTROLLER} (tests/nebari run its code)")
+    stamp.write_text(NEBARI_CONTROLLER)
+
+
 PRISM = "@stoplight/prism-cli@5.14.2"  # runs on Node 20; 5.16 wants Node 24
 NODE_DIR = ROOT / ".ci" / "node"
 
@@ -125,6 +143,7 @@ def ensure_chromium() -> None:
 def test(pytest_args: list[str]) -> int:
     ensure_venv("test")
     ensure_outside_plugin()
+    ensure_nebari_controller()
     ensure_prism()
     ensure_postgresql()
     ensure_chromium()

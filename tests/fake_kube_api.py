@@ -1,7 +1,9 @@
 """A fake Kubernetes API server on 127.0.0.1, answering as the real one does, for every test folder.
 
 Serves the core/v1 namespaced kinds argo_scheduler touches — pods, secrets,
-persistentvolumeclaims, resourcequotas — with GET (one), LIST, and the
+persistentvolumeclaims, resourcequotas — and Argo's cronworkflows (which
+the Nebari workflow controller reads) with GET (one), LIST (honouring an
+equality `labelSelector`, as JupyterLab pods are found), and the
 write verbs of the Secret store: create (POST; 409 AlreadyExists when
 taken), replace (PUT; 404 when missing) and delete (DELETE; 404 when
 missing). Secrets' stringData becomes base64 data as the API server stores
@@ -19,12 +21,26 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 KINDS = {"pods": "Pod", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
-         "resourcequotas": "ResourceQuota"}
-_PATH = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/(?P<resource>[a-z]+)(?:/(?P<name>[^/]+))?$")
+         "resourcequotas": "ResourceQuota", "cronworkflows": "CronWorkflow"}
+# Argo's kinds live in their API group; the rest in core/v1.
+GROUPS = {"cronworkflows": "/apis/argoproj.io/v1alpha1"}
+_PATH = re.compile(
+    r"^(?P<group>/api/v1|/apis/argoproj\.io/v1alpha1)/namespaces/(?P<ns>[^/]+)/(?P<resource>[a-z]+)(?:/(?P<name>[^/]+))?$"
+)
 _VERBS = {("GET", False): "list", ("GET", True): "get", ("POST", False): "create",
           ("PUT", True): "update", ("DELETE", True): "delete"}
+
+
+def _equalities(selector: str) -> dict[str, str]:
+    """`k=v,k2=v2` as a dict; other requirement forms are not served."""
+    requirements = [r.strip() for r in selector.split(",") if r.strip()]
+    pairs = [r.replace("==", "=").split("=", 1) for r in requirements]
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"the fake Kubernetes API serves equality label selectors only, not {selector!r}")
+    return dict(pairs)
 
 
 def status(code: int, reason: str, message: str) -> dict:
@@ -88,7 +104,8 @@ class FakeKubeApi:
     # ---- contents -----------------------------------------------------------
 
     def add(self, resource: str, obj: dict) -> dict:
-        obj = {"apiVersion": "v1", "kind": KINDS[resource], **obj}
+        api_version = GROUPS.get(resource, "/api/v1").removeprefix("/apis/").removeprefix("/api/")
+        obj = {"apiVersion": api_version, "kind": KINDS[resource], **obj}
         obj["metadata"] = {"resourceVersion": "1", **obj["metadata"]}
         self.objects[resource][(obj["metadata"]["namespace"], obj["metadata"]["name"])] = obj
         return obj
@@ -134,7 +151,7 @@ class FakeKubeApi:
     # ---- answers ------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
-        path = request.path.split("?", 1)[0]
+        path, _, query = request.path.partition("?")
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         match = _PATH.match(path)
         verb = _VERBS.get((method, bool(match and match["name"])), method.lower())
@@ -142,7 +159,7 @@ class FakeKubeApi:
                               "resource": match["resource"] if match else None,
                               "authorization": request.headers.get("Authorization")})
         with self._lock:
-            code, answer = self._answer(method, verb, match, body, request.headers.get("Authorization"))
+            code, answer = self._answer(method, verb, match, body, request.headers.get("Authorization"), query)
         payload = json.dumps(answer).encode()
         request.send_response(code)
         request.send_header("Content-Type", "application/json")
@@ -150,10 +167,15 @@ class FakeKubeApi:
         request.end_headers()
         request.wfile.write(payload)
 
-    def _answer(self, method, verb, match, body, authorization) -> tuple[int, dict]:
+    def _answer(self, method, verb, match, body, authorization, query="") -> tuple[int, dict]:
         if self.token is not None and authorization != f"Bearer {self.token}":
             return 401, status(401, "Unauthorized", "Unauthorized")
-        if match is None or match["resource"] not in KINDS or (method, bool(match["name"])) not in _VERBS:
+        if (
+            match is None
+            or match["resource"] not in KINDS
+            or GROUPS.get(match["resource"], "/api/v1") != match["group"]
+            or (method, bool(match["name"])) not in _VERBS
+        ):
             return 404, status(404, "NotFound", "the server could not find the requested resource")
         ns, resource, name = match["ns"], match["resource"], match["name"]
         if any((n in (None, ns)) and (r in (None, resource)) and (v in (None, verb)) for n, r, v in self.forbidden):
@@ -163,7 +185,11 @@ class FakeKubeApi:
                 f'resource "{resource}" in API group "" in the namespace "{ns}"'))
         store = self.objects[resource]
         if verb == "list":
-            items = [obj for (n, _), obj in sorted(store.items()) if n == ns]
+            wanted = _equalities(parse_qs(query).get("labelSelector", [""])[0])
+            items = [
+                obj for (n, _), obj in sorted(store.items())
+                if n == ns and wanted.items() <= (obj["metadata"].get("labels") or {}).items()
+            ]
             return 200, {"kind": f"{KINDS[resource]}List", "apiVersion": "v1",
                          "metadata": {"resourceVersion": "1"}, "items": items}
         if verb == "create":

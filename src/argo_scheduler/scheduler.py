@@ -38,10 +38,10 @@ from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default
 from traitlets import Type as TType
 
 from .db import ensure_schema, make_engine
-from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
+from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
-from .reconcile import RECONCILED_STATUSES, record_updates, unrecorded_run_status
+from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
 
 # Argo labels every workflow its cron controller starts with this.
 CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
@@ -345,6 +345,7 @@ class ArgoScheduler(Scheduler):
         return BuildContext(
             run_defaults=self.run_defaults(),
             pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
+            run_only_labels=frozenset().union(*(m.run_only_labels for m in self.mutator_instances)),
             notifiers=[{"name": name, "config": n.pod_config()} for name, n in self.notifier_instances.items()],
             staging_path=self.staging_path,
             image=self.image,
@@ -571,7 +572,8 @@ class ArgoScheduler(Scheduler):
             self._forget(job_id)
             if isinstance(e, (SchedulerError, InputUriError)):
                 raise
-            raise SchedulerError(f"could not start the job: {e}") from e
+            advice = self.refusal_advice(str(e))
+            raise SchedulerError(f"could not start the job: {e}" + (f" {advice}" if advice else "")) from e
 
         with self.db_session() as session:
             session.query(Job).filter(Job.job_id == job_id, Job.status == Status.CREATED).update(
@@ -906,6 +908,33 @@ class ArgoScheduler(Scheduler):
             definition_id = state.labels.get(DEFINITION_ID_LABEL)
             if job_id not in known_ids and definition_id and state.labels.get(CRON_WORKFLOW_LABEL):
                 self._record_unrecorded_run(job_id, definition_id, state)
+        self._record_refused_runs(known_ids)
+
+    def refusal_advice(self, message: str) -> str | None:
+        """The first configured mutator's advice on a refusal with `message` (PodSpecMutator.refusal_advice)."""
+        return next((a for m in self.mutator_instances if (a := m.refusal_advice(message))), None)
+
+    def _record_refused_runs(self, known_ids: set[str]) -> None:
+        """A FAILED record for each scheduled run Argo's cron controller could not create (no Workflow exists)."""
+        from .workflow import DEFINITION_ID_LABEL
+
+        with self.db_session() as session:
+            if not session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None)).first():
+                return  # nothing is scheduled: spare the engine the call
+        try:
+            crons = self.get_engine().cron_states(label_selector=self.owner_selector())
+        except EngineError as e:
+            self.log.warning("argo_scheduler: cannot read the schedules' status: %s", e)
+            return
+        for cron in crons.values():
+            refused = refused_run(cron, self.refusal_advice(cron.submission_error or ""))
+            definition_id = cron.labels.get(DEFINITION_ID_LABEL)
+            if refused is None or definition_id is None or refused[0] in known_ids:
+                continue
+            job_id, message = refused
+            now = get_utc_timestamp()
+            state = WorkflowState(name=cron.name, phase=FAILED, message=message, started_at=now, finished_at=now)
+            self._record_unrecorded_run(job_id, definition_id, state)
 
     def _settle(self, job_id: str, updates: dict) -> None:
         with self.db_session() as session:

@@ -81,6 +81,9 @@ class BuildContext:
     environment_mutations: Sequence[PodMutation] = ()
     # Applied in order to the job's V1Pod before it becomes templates.
     pod_mutations: Sequence[PodMutation] = ()
+    # Labels of the pod mutations' that go on each Workflow, a CronWorkflow's
+    # runs included, but not on the CronWorkflow object (PodSpecMutator.run_only_labels).
+    run_only_labels: frozenset[str] = frozenset()
     # The notifiers' pod halves: [{"name": …, "config": {…}}] (no secrets).
     notifiers: Sequence[dict] = ()
     cron: CronOptions = field(default_factory=CronOptions)
@@ -132,12 +135,15 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
     }
     annotations = _annotations(definition.input_filename, definition.name, context)
     workflow_spec = _workflow_spec(spec, context, labels, annotations, settings)
-    labels = _with_pod_labels(labels, workflow_spec)
+    run_labels = _with_pod_labels(labels, workflow_spec)
+    # A webhook keyed on a run-only label must not dress the stored
+    # CronWorkflow as well, or each run would be dressed twice (docs/plugins/nebari.md).
+    own_labels = {k: v for k, v in run_labels.items() if k not in context.run_only_labels or k in labels}
     stem = os.path.splitext(definition.input_filename)[0]
     return CronWorkflow(
         name=object_name(stem, definition.job_definition_id, CRON_NAME_MAX),
         namespace=context.namespace,
-        labels=labels,
+        labels=own_labels,
         annotations=annotations,
         schedules=[schedule],
         timezone=timezone,
@@ -147,7 +153,7 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
         starting_deadline_seconds=cron.starting_deadline_seconds,
         cron_suspend=not definition.active,
         # Runs carry the definition's labels so one selector lists them all.
-        workflow_metadata=m.WorkflowMetadata(labels=labels, annotations=annotations),
+        workflow_metadata=m.WorkflowMetadata(labels=run_labels, annotations=annotations),
         **workflow_spec,
     )
 

@@ -70,6 +70,17 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def record_submission_error(cron: dict, error: str, count: bool = True) -> None:
+    """Argo's cron controller on a run it could not create (workflow/cron/operator.go, reportCronWorkflowError):
+    the SubmissionError condition, replacing one already there, and since v3.6 status.failed + 1."""
+    status = cron.setdefault("status", {})
+    condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
+    status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
+    status["conditions"].append(condition)
+    if count:
+        status["failed"] = (status.get("failed") or 0) + 1
+
+
 def matches_selector(labels: dict[str, str], selector: str) -> bool:
     """Kubernetes equality- and existence-based label selectors (what the engine sends)."""
     for requirement in filter(None, (r.strip() for r in selector.split(","))):
@@ -185,6 +196,13 @@ class FakeArgo:
             cron.setdefault("status", {}).update(status)
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
+    def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
+        """Play Argo's cron controller failing to create a run of `name` (record_submission_error)."""
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            record_submission_error(cron, error, count)
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
     # ---- the API ---------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:
@@ -192,7 +210,7 @@ class FakeArgo:
             (r"/api/v1/workflows/([^/]+)", {"GET": self._list_workflows, "POST": self._create_workflow}),
             (r"/api/v1/workflows/([^/]+)/([^/]+)", {"GET": self._get_workflow, "DELETE": self._delete_workflow}),
             (r"/api/v1/workflows/([^/]+)/([^/]+)/stop", {"PUT": self._stop_workflow}),
-            (r"/api/v1/cron-workflows/([^/]+)", {"POST": self._create_cron}),
+            (r"/api/v1/cron-workflows/([^/]+)", {"GET": self._list_crons, "POST": self._create_cron}),
             (
                 r"/api/v1/cron-workflows/([^/]+)/([^/]+)",
                 {"GET": self._get_cron, "PUT": self._update_cron, "DELETE": self._delete_cron},
@@ -289,6 +307,15 @@ class FakeArgo:
         workflow["spec"]["shutdown"] = "Stop"
         workflow["metadata"]["resourceVersion"] = str(next(self._versions))
         return workflow
+
+    def _list_crons(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        selector = query.get("listOptions.labelSelector", "")
+        items = sorted(
+            (c for (ns, _), c in self.crons.items()
+             if ns == namespace and matches_selector(c["metadata"].get("labels") or {}, selector)),
+            key=lambda c: c["metadata"]["name"],
+        )
+        return {"metadata": {"resourceVersion": str(next(self._versions))}, "items": json.loads(json.dumps(items))}
 
     def _create_cron(self, namespace: str, query: dict[str, str], body: Any) -> dict:
         return self._store(self.crons, namespace, body["cronWorkflow"], None)

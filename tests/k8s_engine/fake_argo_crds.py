@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector
+from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector, record_submission_error
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
 CRD_FILES = {"workflows": "argoproj.io_workflows.yaml", "cronworkflows": "argoproj.io_cronworkflows.yaml"}
@@ -271,6 +271,15 @@ class FakeArgoCRDs:
     def touch_cron(self, namespace: str, name: str) -> None:
         """A write by the cron controller: a new resourceVersion, as on every run it starts."""
         self.set_cron_status(namespace, name, lastScheduledTime=_now())
+
+    def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
+        """Play Argo's cron controller failing to create a run of `name` (fake_argo.record_submission_error)."""
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            record_submission_error(cron, error, count)
+            # Argo writes it through the CRD, whose schema must take it.
+            validate("cronworkflows", cron)
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
     # ---- the API ---------------------------------------------------------------
 

@@ -37,6 +37,7 @@ def context(owner: str | None = OWNER, mutators=(), **overrides) -> BuildContext
         owner=owner,
         namespace="jhub",
         pod_mutations=[m.mutate for m in mutators],
+        run_only_labels=frozenset().union(*(m.run_only_labels for m in mutators)),
     )
     return BuildContext(**{**fields, **overrides})
 

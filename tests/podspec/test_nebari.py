@@ -10,6 +10,7 @@ from podspec_helpers import (
     OWNER,
     assert_kubernetes_would_accept,
     context,
+    make_definition,
     make_job,
     mutated,
     pod_dict,
@@ -49,14 +50,33 @@ def test_the_workflow_object_carries_the_labels(argo_schema_validator):
     assert manifest["spec"]["podMetadata"]["labels"][OVERRIDE] == "true"
 
 
-def test_a_cron_workflow_and_each_of_its_runs_carry_the_labels(argo_schema_validator):
+def test_a_cron_workflows_runs_carry_the_override_label_and_the_cron_workflow_does_not(argo_schema_validator):
+    """GIVEN a definition rendered with the nebari mutator
+    THEN the CronWorkflow itself lacks `jupyterflow-override` (the controller would dress the stored
+    CronWorkflow, and then each run, which inherits that spec, a second time), while every run gets it."""
     manifest = render([NebariPodSpecMutator()], cron=True)
     argo_schema_validator(manifest)
-    # THEN the CronWorkflow (where the controller looks up a cron run's creator) has them
-    assert manifest["metadata"]["labels"][PREFERRED] == "ana-2eperez-40example-2ecom"
-    # AND every Workflow it starts gets them from workflowMetadata
+    own = manifest["metadata"]["labels"]
+    assert OVERRIDE not in own
+    # AND the creator's name stays on the CronWorkflow, where the controller looks up who made a run
+    assert own[PREFERRED] == "ana-2eperez-40example-2ecom"
+    # AND Argo's cron controller copies spec.workflowMetadata onto each run it creates
+    assert manifest["spec"]["workflowMetadata"]["labels"][OVERRIDE] == "true"
+    assert manifest["spec"]["workflowMetadata"]["labels"][PREFERRED] == "ana-2eperez-40example-2ecom"
     assert workflow_spec(manifest)["workflowMetadata"]["labels"][OVERRIDE] == "true"
     assert workflow_spec(manifest)["podMetadata"]["labels"][OVERRIDE] == "true"
+
+
+def test_the_configured_scheduler_keeps_the_override_label_off_cron_workflows(make_scheduler):
+    """GIVEN c.ArgoScheduler.podspec_mutators = ["nebari"] WHEN the scheduler renders a definition
+    THEN the CronWorkflow object lacks the override label and its runs carry it."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.ArgoScheduler.podspec_mutators = ["nebari"]
+    manifest = make_scheduler(config).render_definition(make_definition())
+    assert OVERRIDE not in manifest["metadata"]["labels"]
+    assert manifest["spec"]["workflowMetadata"]["labels"][OVERRIDE] == "true"
 
 
 @pytest.mark.parametrize(

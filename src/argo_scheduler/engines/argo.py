@@ -42,8 +42,17 @@ from pydantic import ValidationError
 from traitlets import Bool, Float, Integer, Unicode, default
 
 from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
-from .base import DONE_PHASES, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
-from .objects import BACKOFF_MAX, TRANSIENT_STATUSES, check_names, managed_selector, prepare, replacement
+from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .objects import (
+    ADMISSION_DENIED,
+    BACKOFF_MAX,
+    TRANSIENT_STATUSES,
+    check_names,
+    cron_state,
+    managed_selector,
+    prepare,
+    replacement,
+)
 from .objects import Op as _Op
 
 T = TypeVar("T")
@@ -395,7 +404,7 @@ class ArgoEngine(Engine):
                 self.log.debug("argo_scheduler: %s in %s at %s: ok", op.describe(), self.namespace, where)
                 return result
             except _HTTPFailure as failure:
-                if failure.status in transient and attempt < attempts:
+                if failure.status in transient and attempt < attempts and ADMISSION_DENIED not in failure.message:
                     self._backoff(op, attempt, f"HTTP {failure.status}")
                     continue
                 raise self._http_error(op, failure, attempt) from None
@@ -447,6 +456,12 @@ class ArgoEngine(Engine):
         ns = self.namespace
         said = f" Server said: {self._redact(failure.message)}" if failure.message else ""
         status = failure.status
+        if ADMISSION_DENIED in failure.message:
+            # An admission webhook's refusal (Nebari's workflow controller, a
+            # policy engine): its own words are the message.
+            return ArgoServerError(
+                f"The cluster refused to {op.describe()}: {self._redact(failure.message)}", status
+            )
         if status == 401:
             text = (
                 f"{server} rejected the credentials (401 Unauthorized) to {op.describe()}: the token "
@@ -675,6 +690,17 @@ class ArgoEngine(Engine):
                 # our GET and PUT (it does on every run); read it again.
                 if e.status != 409 or attempt == attempts:
                     raise
+
+    def cron_states(self, label_selector: str | None = None) -> dict[str, CronState]:
+        selector = managed_selector(label_selector)
+        ns = self.namespace
+        self._check_name()
+        listing = self._call(
+            _Op("list", "cronworkflows", None, "list"),
+            lambda s: s.list_cron_workflows(namespace=ns, label_selector=selector),
+        )
+        states = (cron_state(c.model_dump(mode="json", by_alias=True, exclude_none=True)) for c in listing.items or [])
+        return {state.name: state for state in states}
 
     def suspend_cron(self, name: str) -> None:
         self._check_name(name)

@@ -51,6 +51,22 @@ class WorkflowState:
         return self.phase in DONE_PHASES
 
 
+@dataclass
+class CronState:
+    """What a CronWorkflow's status says about runs that never became Workflows."""
+
+    name: str
+    uid: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    # The message of Argo's SubmissionError condition: its cron controller could
+    # not create the run (an admission webhook refused it, say). Argo keeps it
+    # until a later run is created.
+    submission_error: str | None = None
+    # status.failed (Argo 3.6 and later): failed runs plus refused ones, so it
+    # moves with every refusal; None before 3.6.
+    failed: int | None = None
+
+
 class Engine(LoggingConfigurable):
     """Submit, observe, stop and delete workflows."""
 
@@ -88,6 +104,13 @@ class Engine(LoggingConfigurable):
     def delete_cron(self, name: str) -> None:
         """The CronWorkflow only; its runs are deleted one by one by the caller."""
         raise NotImplementedError
+
+    def cron_states(self, label_selector: str | None = None) -> dict[str, CronState]:
+        """The CronWorkflows matching `label_selector` (argo-scheduler's only), in one call.
+
+        Engines whose cron runs cannot be refused before they exist report none.
+        """
+        return {}
 
     def ensure_cron_controller(self) -> None:
         """Make sure something fires this engine's CronWorkflows (Argo's controller always does)."""

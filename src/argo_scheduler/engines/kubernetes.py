@@ -41,8 +41,17 @@ from traitlets import Float, Integer, Unicode, default
 
 from ..kubeapi import ApiAccess, KubeConfigError
 from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
-from .base import DONE_PHASES, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
-from .objects import BACKOFF_MAX, TRANSIENT_STATUSES, Op, check_names, managed_selector, prepare, replacement
+from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .objects import (
+    BACKOFF_MAX,
+    TRANSIENT_STATUSES,
+    Op,
+    check_names,
+    cron_state,
+    managed_selector,
+    prepare,
+    replacement,
+)
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient, CustomObjectsApi
@@ -520,6 +529,19 @@ class KubernetesEngine(Engine):
                 # our GET and PUT (it does on every run); read it again.
                 if e.status != 409 or attempt == attempts:
                     raise
+
+    def cron_states(self, label_selector: str | None = None) -> dict[str, CronState]:
+        selector = managed_selector(label_selector)
+        ns = self.namespace
+        check_names(ns)
+        listing = self._call(
+            Op("list", CRON_WORKFLOWS, None, "list"),
+            lambda api: api.list_namespaced_custom_object(
+                GROUP, VERSION, ns, CRON_WORKFLOWS, label_selector=selector, _request_timeout=self.request_timeout,
+            ),
+        )
+        states = (cron_state(item) for item in listing.get("items") or [])
+        return {state.name: state for state in states}
 
     def suspend_cron(self, name: str) -> None:
         check_names(self.namespace, name)

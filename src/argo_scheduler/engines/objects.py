@@ -13,12 +13,17 @@ import re
 from dataclasses import dataclass
 
 from ..pod import MANAGED_BY
-from .base import EngineError
+from .base import CronState, EngineError
 
 MANAGED_BY_SELECTOR = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
 # 429 and 5xx from a gateway or an API server restarting are worth another
 # try; 500 is also how an API server reports etcd timeouts.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# How kube-apiserver words an admission webhook's refusal; Argo Server passes
+# it on (as 400, or 500 before v3.5). It is an answer, not worth retrying.
+ADMISSION_DENIED = "denied the request"
+# Argo's CronWorkflow condition for a run its cron controller could not create.
+SUBMISSION_ERROR = "SubmissionError"
 BACKOFF_MAX = 30.0
 # DNS-1123 subdomain: every name and namespace Kubernetes accepts. Names are
 # pasted into URL paths, so anything else could address another endpoint.
@@ -107,3 +112,21 @@ def replacement(existing: dict, body: dict) -> dict:
     if existing.get("status"):
         result["status"] = copy.deepcopy(existing["status"])
     return result
+
+
+def cron_state(cron: dict) -> CronState:
+    """A CronWorkflow (Argo's JSON) as the scheduler needs it."""
+    metadata = cron.get("metadata") or {}
+    status = cron.get("status") or {}
+    error = next(
+        (c.get("message") or "" for c in status.get("conditions") or []
+         if c.get("type") == SUBMISSION_ERROR and c.get("status", "True") == "True"),
+        None,
+    )
+    return CronState(
+        name=metadata.get("name") or "",
+        uid=metadata.get("uid"),
+        labels=dict(metadata.get("labels") or {}),
+        submission_error=error,
+        failed=status.get("failed"),
+    )

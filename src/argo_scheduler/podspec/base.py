@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from traitlets.config import LoggingConfigurable
 
@@ -26,8 +26,25 @@ class PodSpecMutator(LoggingConfigurable):
     once, before the builder runs, in `prepare()`.
     """
 
+    # Labels this mutator adds to the pod that belong on every Workflow (a job,
+    # each run of a CronWorkflow) but not on a CronWorkflow object itself: an
+    # admission webhook keyed on such a label then acts on each run exactly
+    # once, instead of also on the stored CronWorkflow whose result every run
+    # would inherit (Nebari's workflow controller and `jupyterflow-override`).
+    run_only_labels: ClassVar[frozenset[str]] = frozenset()
+
     def prepare(self) -> None:
         """Gather outside facts; called once per submission, before `mutate`."""
 
     def mutate(self, pod: "V1Pod", job: "RunSpec") -> None:
         raise NotImplementedError
+
+    def refusal_advice(self, message: str) -> str | None:
+        """What the user can do when the cluster refused a run with `message`, or None.
+
+        Called with the refusal's text (an admission webhook's denial at
+        submission, or the submission error Argo's cron controller recorded
+        for a scheduled run); the first mutator that recognises it adds its
+        advice to the message the user sees.
+        """
+        return None

@@ -67,6 +67,12 @@ class NebariPodSpecMutator(PodSpecMutator):
         """,
     )
 
+    # The controller dresses whatever Workflow or CronWorkflow is created with
+    # this label. A run starts from the stored CronWorkflow's spec and gets the
+    # label from workflowMetadata, so a labelled CronWorkflow would have each
+    # run dressed twice. See docs/plugins/nebari.md.
+    run_only_labels = frozenset({OVERRIDE_LABEL})
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # Read once here, so mutate depends on its arguments and config only.
@@ -80,3 +86,46 @@ class NebariPodSpecMutator(PodSpecMutator):
                 "set c.ArgoScheduler.owner, $PREFERRED_USERNAME or c.NebariPodSpecMutator.preferred_username"
             )
         set_labels(pod, {OVERRIDE_LABEL: "true", PREFERRED_USERNAME_LABEL: nebari_label_value(username)})
+
+    def refusal_advice(self, message: str) -> str | None:
+        """What to do about a denial by the Nebari workflow controller (its 2023.7.1 messages), else None."""
+        for marker, advice in _ADVICE:
+            if marker in message:
+                return advice
+        return None
+
+
+_INSTEAD = (
+    'or let the scheduler copy those settings itself when the job is submitted, with c.ArgoScheduler.podspec_mutators '
+    '= ["inherit"] (or mount the storage with ["pvc"]); neither needs JupyterLab running later'
+)
+# (text in the controller's denial, what the user can do); see docs/plugins/nebari.md.
+_ADVICE = (
+    (
+        "must be running when workflow starts",
+        "Start your JupyterLab server before the run: the Nebari workflow controller copies its settings when a "
+        "run starts and refuses the run when it is not running. If it was running, the controller did not find "
+        "it by the label hub.jupyter.org/username as KubeSpawner before 7 escaped it (ask your administrator "
+        f'for c.KubeSpawner.slug_scheme = "escape"); {_INSTEAD}.',
+    ),
+    (
+        PREFERRED_USERNAME_LABEL,
+        f"Argo Server removed the {PREFERRED_USERNAME_LABEL} label, as newer Argo Servers do for a service-account "
+        "token, and the Nebari workflow controller needs it to know who submitted: use your own Argo token "
+        f"(c.ArgoEngine.token) instead of the shared one, {_INSTEAD}.",
+    ),
+    (
+        "submitted via Argo Workflows",
+        'The Nebari workflow controller accepts only workflows submitted through Argo Server: set c.ArgoScheduler.engine = "argo".',
+    ),
+    (
+        "user not found in Keycloak",
+        "The Nebari workflow controller found no Keycloak user of that name: set "
+        "c.NebariPodSpecMutator.preferred_username to your Nebari user name.",
+    ),
+    (
+        "without either of the following roles",
+        "The Argo token's service account is not one Nebari lets act for a user (argo-admin, argo-developer): "
+        "use a token of one of those.",
+    ),
+)
