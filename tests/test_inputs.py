@@ -17,10 +17,9 @@ from jupyter_scheduler.models import (
     CreateJobFromDefinition,
     UpdateJobDefinition,
 )
+from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.orm import Job, JobDefinition
 from traitlets.config import Config
-
-from argo_scheduler.inputs import InputError
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 TRANSIENT = ("-journal", "-wal", "-shm")
@@ -82,7 +81,8 @@ def definition(**fields) -> CreateJobDefinition:
 
 
 def refused(action, *messages: str) -> str:
-    with pytest.raises(InputError) as caught:
+    # What jupyter-scheduler's handlers turn into the message the UI shows.
+    with pytest.raises(SchedulerError) as caught:
         action()
     text = str(caught.value)
     assert "\n" not in text and all(m in text for m in messages), text
