@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
-from databases import free_port
+from databases import UNUSABLE_DATABASES, unusable_database_url
 
 EXIT_USAGE, EXIT_DATABASE = 2, 3
 SETTING = "c.SchedulerApp.db_url"
@@ -33,38 +31,26 @@ def nothing_left(cli) -> None:
     assert not runs.exists() or not any(runs.iterdir())
 
 
-def bad_database(kind: str, home: Path) -> tuple[str, str]:
-    """A --db-url of this kind, and what the message must say about it."""
-    if kind == "parent-is-a-file":
-        (home / "a-file").write_text("not a folder")
-        return f"sqlite:///{home / 'a-file' / 'scheduler.sqlite'}", "is a file, not a folder"
-    if kind == "not-sqlite":
-        (home / "notes.sqlite").write_text("these are my notes, not a database\n" * 20)
-        return f"sqlite:///{home / 'notes.sqlite'}", "not a sqlite database"
-    if kind == "unknown-scheme":
-        return f"mongodb://scheduler:{PLANTED_PASSWORD}@127.0.0.1/jobs", "not a kind of database"
-    if kind == "not-a-url":
-        return f"scheduler:{PLANTED_PASSWORD}@db.example.com", "is not a database URL"
-    if kind == "unreachable-postgresql":
-        # A port nothing listens on: the connection is refused at once.
-        return (f"postgresql+psycopg://scheduler:{PLANTED_PASSWORD}@127.0.0.1:{free_port()}/jobs",
-                "Connection refused")
-    raise ValueError(kind)
-
-
-DATABASE_KINDS = ["parent-is-a-file", "not-sqlite", "unknown-scheme", "not-a-url", "unreachable-postgresql"]
+# What the line says of each (the CLI makes a sqlite file's folder itself, so it finds a file there first).
+REASONS = {
+    "parent-is-a-file": "is a file, not a folder",
+    "not-sqlite": "not a sqlite database",
+    "unknown-scheme": "not a kind of database",
+    "not-a-url": "is not a database URL",
+    "unreachable-postgresql": "Connection refused",
+}
 
 
 @pytest.mark.parametrize(
     "command, kind",
-    [("status", kind) for kind in DATABASE_KINDS]
+    [("status", kind) for kind in UNUSABLE_DATABASES]
     # `run` renders and checks its manifest before it opens the database (a
     # URL with a password is refused there first: test_database_url_secret.py).
     + [("stop", "unreachable-postgresql"), ("run", "parent-is-a-file"), ("run", "not-sqlite")],
 )
 def test_a_database_that_cannot_be_used_is_one_line_naming_the_setting(cli, kind, command):
     # GIVEN a database URL that cannot work
-    db_url, reason = bad_database(kind, cli.home)
+    db_url, reason = unusable_database_url(kind, cli.home, PLANTED_PASSWORD), REASONS[kind]
     notebook = cli.notebook("parameters.ipynb")
     args = ["run", notebook] if command == "run" else [command, UNKNOWN_JOB]
     # WHEN a command needs the database

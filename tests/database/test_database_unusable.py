@@ -7,10 +7,9 @@ driver's exception would show its SQL and, for some, the URL.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
-from databases import free_port
+from databases import UNUSABLE_DATABASES, unusable_database_url
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import ListJobsQuery
 
@@ -20,37 +19,29 @@ from argo_scheduler.environments import ArgoEnvironmentManager
 PASSWORD = "pl4nted-pw"
 
 
-def bad_database(kind: str, tmp_path: Path) -> tuple[str, str]:
-    """A db_url of this kind, and what the message must say about it."""
-    if kind == "parent-is-a-file":
-        (tmp_path / "a-file").write_text("not a folder")
-        return f"sqlite:///{tmp_path / 'a-file' / 'scheduler.sqlite'}", "the file cannot be opened"
-    if kind == "not-sqlite":
-        (tmp_path / "notes.sqlite").write_text("these are my notes, not a database\n" * 20)
-        return f"sqlite:///{tmp_path / 'notes.sqlite'}", "not a sqlite database"
-    if kind == "unknown-scheme":
-        return f"mongodb://scheduler:{PASSWORD}@127.0.0.1/jobs", "not a kind of database"
-    if kind == "not-a-url":
-        return f"scheduler:{PASSWORD}@db.example.com", "is not a database URL"
-    if kind == "unreachable-postgresql":
-        return f"postgresql+psycopg://scheduler:{PASSWORD}@127.0.0.1:{free_port()}/jobs", "Connection refused"
-    raise ValueError(kind)
+REASONS = {
+    "parent-is-a-file": "the file cannot be opened",
+    "not-sqlite": "not a sqlite database",
+    "unknown-scheme": "not a kind of database",
+    "not-a-url": "is not a database URL",
+    "unreachable-postgresql": "Connection refused",
+    "locked": "locked by another process",
+}
 
 
-@pytest.mark.parametrize(
-    "kind", ["parent-is-a-file", "not-sqlite", "unknown-scheme", "not-a-url", "unreachable-postgresql", "locked"]
-)
+@pytest.mark.parametrize("kind", [*UNUSABLE_DATABASES, "locked"])
 def test_the_ui_gets_one_line_naming_the_setting(tmp_path, kind):
     # GIVEN a server whose job database cannot be used
     holder = None
     if kind == "locked":
         # another process holds an exclusive lock on it
-        db_url, reason = f"sqlite:///{tmp_path / 'locked.sqlite'}", "locked by another process"
+        db_url = f"sqlite:///{tmp_path / 'locked.sqlite'}"
         holder = sqlite3.connect(tmp_path / "locked.sqlite", isolation_level=None)
         holder.execute("CREATE TABLE other (x)")
         holder.execute("BEGIN EXCLUSIVE")
     else:
-        db_url, reason = bad_database(kind, tmp_path)
+        db_url = unusable_database_url(kind, tmp_path, PASSWORD)
+    reason = REASONS[kind]
     scheduler = ArgoScheduler(
         root_dir=str(tmp_path), environments_manager=ArgoEnvironmentManager(), db_url=db_url, engine="argo",
     )
