@@ -197,3 +197,25 @@ def create_tables_with_jupyter_scheduler_alone(db_url: str) -> None:
 
     code = "import sys; from jupyter_scheduler.orm import create_tables; create_tables(sys.argv[1])"
     subprocess.run([sys.executable, "-c", code, db_url], check=True, capture_output=True, timeout=120)
+
+
+# Job databases that cannot be used (docs/database.md#when-the-database-cannot-be-used).
+UNUSABLE_DATABASES = ("parent-is-a-file", "not-sqlite", "unknown-scheme", "not-a-url", "unreachable-postgresql")
+
+
+def unusable_database_url(kind: str, folder: Path, password: str) -> str:
+    """A database URL of one of UNUSABLE_DATABASES, with files made in `folder`; `password` where a URL has one."""
+    if kind == "parent-is-a-file":
+        (folder / "a-file").write_text("not a folder")
+        return f"sqlite:///{folder / 'a-file' / 'scheduler.sqlite'}"
+    if kind == "not-sqlite":
+        (folder / "notes.sqlite").write_text("these are my notes, not a database\n" * 20)
+        return f"sqlite:///{folder / 'notes.sqlite'}"
+    if kind == "unknown-scheme":
+        return f"mongodb://scheduler:{password}@127.0.0.1/jobs"
+    if kind == "not-a-url":
+        return f"scheduler:{password}@db.example.com"
+    if kind == "unreachable-postgresql":
+        # A port nothing listens on: the connection is refused at once.
+        return f"{DRIVER}://scheduler:{password}@127.0.0.1:{free_port()}/jobs"
+    raise ValueError(kind)

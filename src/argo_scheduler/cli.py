@@ -16,6 +16,7 @@ from pathlib import Path
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_DATABASE = 3
 POLL_SECONDS = 0.5
 
 
@@ -26,11 +27,14 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from .db import DatabaseUnavailable
+
     try:
         return args.func(args)
-    except CliError as e:
+    except (CliError, DatabaseUnavailable) as e:
         print(f"argo-scheduler: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        unusable = isinstance(e, DatabaseUnavailable) or isinstance(e.__cause__, DatabaseUnavailable)
+        return EXIT_DATABASE if unusable else EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
@@ -150,10 +154,21 @@ def _scheduler(args, root_dir: str, config=None, create_db: bool = True):
 
 def _ensure_sqlite_folder(db_url: str) -> None:
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    url = make_url(db_url)
+    from .db import unusable
+
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError):
+        return  # the scheduler says so, without echoing the URL, when it opens the database
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            why = "is a file, not a folder" if isinstance(e, FileExistsError) else f"cannot be made: {e.strerror}"
+            raise unusable(url, f"its folder {folder} {why}") from None
 
 
 def _notebook(path: str) -> tuple[Path, dict]:
@@ -243,6 +258,15 @@ def _manifest(scheduler, model) -> dict:
         raise CliError(str(e)) from e
 
 
+def _as_submitted(scheduler, model):
+    """`model` as a submission stores and renders it: its fields checked, secret parameters taken out."""
+    from .inputs import check_fields
+
+    check_fields(model)
+    parameters, _ = scheduler.split_secret_parameters(model.parameters)
+    return model.copy(update={"parameters": parameters})
+
+
 def _outputs(scheduler, job) -> dict[str, str]:
     paths = scheduler.get_staging_paths(job)
     return {fmt: paths[fmt] for fmt in job.output_formats if os.path.exists(paths.get(fmt, ""))}
@@ -268,10 +292,12 @@ def _report(scheduler, job, as_json: bool) -> None:
 def _get_job(scheduler, job_id: str):
     from sqlalchemy.exc import NoResultFound
 
+    from .db import display_url
+
     try:
         return scheduler.get_job(job_id, job_files=False)
     except NoResultFound:
-        raise CliError(f"no job {job_id} in {scheduler.db_url}") from None
+        raise CliError(f"no job {job_id} in {display_url(scheduler.db_url)}") from None
 
 
 def _scheduler_errors():
@@ -336,9 +362,9 @@ def cmd_render(args) -> int:
     if not model.runtime_environment_name:
         raise _no_environment(notebook)
     try:
-        if isinstance(model, DescribeJob):
-            scheduler.validate_job(model, str(notebook))
-        manifest = _manifest(scheduler, model)
+        # What run checks and strips, the same way: render shows what run would submit.
+        scheduler.validate_input(model, str(notebook))
+        manifest = _manifest(scheduler, _as_submitted(scheduler, model))
     except _scheduler_errors() as e:
         raise CliError(str(e)) from e
     print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
@@ -363,6 +389,14 @@ def cmd_check(args) -> int:
     config = _config(args)
     scheduler = _scheduler(args, _root_dir(notebook, config), config, create_db=False)
     model = _preview(args, _job_fields(args, notebook, content))
+    try:
+        model = _as_submitted(scheduler, model)
+    except _scheduler_errors() as e:
+        report.add("input", FAILED, str(e))
+        for name in ("environment", "notebook", "manifest"):
+            report.add(name, SKIPPED, "not checked: the job's input is refused")
+        return _print_checks(report, args.json)
+    report.add("input", OK, "name, notebook file name and parameters are acceptable")
     try:
         if not model.runtime_environment_name:
             raise _no_environment(notebook)

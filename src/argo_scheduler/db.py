@@ -24,13 +24,20 @@ two faults it has elsewhere:
 
 from __future__ import annotations
 
+from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.orm import Base, EmailNotificationType, JsonType, update_db_schema
-from sqlalchemy import BigInteger, Integer, String, create_engine, inspect
+from sqlalchemy import BigInteger, Integer, String, create_engine, event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.sql import text
 
+# A job's pod waits long: its record is the job's outcome.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+# The server and the CLI wait briefly: the writes they wait for (pods, other
+# commands) take milliseconds, and a user waits on the answer.
+SCHEDULER_BUSY_TIMEOUT_SECONDS = 5.0
+# Where the URL comes from, as every message about the database names it.
+DB_URL_SETTING = "c.SchedulerApp.db_url, or --db-url on the command line"
 
 # Losing a race to create a table or add a column: PostgreSQL raises
 # DuplicateTable/DuplicateColumn (ProgrammingError), or a unique violation
@@ -122,3 +129,79 @@ def _widen_columns(engine: Engine) -> None:
         if changes:
             with engine.connect() as connection:
                 connection.execute(text(f"ALTER TABLE {quote(table)} {', '.join(changes)}"))
+
+
+# ---- the scheduler's database: one clear line per failure ---------------------
+
+# sqlite's primary result codes that mean the database itself cannot be used
+# (rather than a statement being wrong): busy/locked, cannot open, not a
+# database, I/O, read-only, corrupt, full, permission.
+_SQLITE_UNUSABLE = {
+    5: "it is locked by another process (it waited {timeout:g} s): try again when that process is done",
+    6: "it is locked by another connection: try again",
+    14: "the file cannot be opened: its folder does not exist, is not a folder, or may not be written",
+    26: "the file is not a sqlite database",
+    10: "reading or writing the file failed",
+    8: "the file may not be written",
+    11: "the file is damaged",
+    13: "the disk is full",
+    3: "the file may not be read",
+}
+
+
+class DatabaseUnavailable(SchedulerError):
+    """The job database cannot be used; the message is one line, names the setting, and shows no password."""
+
+
+def display_url(db_url: str | URL) -> str:
+    """The URL as it may be shown in messages, logs and --json: its password masked."""
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # Unparseable, so its password cannot be told apart: show none of it.
+        return "(not a database URL)"
+
+
+def unusable(url: URL, reason: str) -> DatabaseUnavailable:
+    line = " ".join(reason.split())
+    return DatabaseUnavailable(f"the job database {display_url(url)} ({DB_URL_SETTING}) cannot be used: {line}")
+
+
+def scheduler_engine(db_url: str) -> Engine:
+    """make_engine for the Jupyter server and the CLI: a short busy wait, and failures of the
+    database itself raised as DatabaseUnavailable instead of a driver's traceback.
+
+    Statement errors (a lost race to create a table, a constraint) stay
+    SQLAlchemy's, for the callers that handle them.
+    """
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnavailable(
+            f"the job database URL ({DB_URL_SETTING}) is not a database URL: "
+            "use dialect+driver://…, like sqlite:////home/me/scheduler.sqlite or postgresql+psycopg://user@host/db"
+        ) from None
+    try:
+        engine = make_engine(url, SCHEDULER_BUSY_TIMEOUT_SECONDS)
+    except NoSuchModuleError:
+        raise unusable(url, f"{url.drivername!r} is not a kind of database SQLAlchemy knows (sqlite, postgresql, …)") from None
+    except ImportError as e:
+        raise unusable(url, f"no driver for {url.drivername} is installed ({e})") from None
+
+    @event.listens_for(engine, "handle_error")
+    def _explain(context) -> None:
+        if context.is_pre_ping:
+            return  # the pool reconnects on its own
+        error = context.original_exception
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None:
+            reason = _SQLITE_UNUSABLE.get(code & 0xFF)
+            if reason is not None:
+                raise unusable(url, reason.format(timeout=SCHEDULER_BUSY_TIMEOUT_SECONDS))
+            return
+        if context.is_disconnect or context.connection is None or isinstance(
+            context.sqlalchemy_exception, OperationalError
+        ):
+            raise unusable(url, str(error) or type(error).__name__)
+
+    return engine

@@ -37,8 +37,9 @@ from sqlalchemy.orm import sessionmaker
 from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
-from .db import ensure_schema, make_engine
+from .db import ensure_schema, scheduler_engine
 from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .inputs import InputError, check_fields, check_inside
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
@@ -54,10 +55,6 @@ def _env_default(*names: str, fallback: str = "") -> str:
         if os.environ.get(name):
             return os.environ[name]
     return fallback
-
-
-# Columns whose text comes from the user (the rest are ids and times we make).
-_USER_TEXT_COLUMNS = frozenset({"name", "input_filename", "runtime_environment_name", "compute_type"})
 
 
 class ArgoScheduler(Scheduler):
@@ -306,7 +303,7 @@ class ArgoScheduler(Scheduler):
         # Made on first use, so commands that never read the database (render)
         # need none; with a busy timeout, as job pods write the same sqlite file.
         if self._db_session is None:
-            engine = make_engine(self.db_url)
+            engine = scheduler_engine(self.db_url)
             # SchedulerApp made the tables with jupyter-scheduler's create_tables,
             # which leaves them unfit for PostgreSQL (db.py).
             ensure_schema(engine)
@@ -463,7 +460,7 @@ class ArgoScheduler(Scheduler):
 
     def validate_input(self, model, input_path: str | None) -> None:
         """What a user can get wrong before anything is created, for jobs and definitions."""
-        self.check_lengths(model)
+        check_fields(model)
         if input_path is not None and not os.path.isfile(input_path):
             raise InputUriError(model.input_uri)
         # Listed afresh first, so the notebook check judges the kernel of an
@@ -480,17 +477,27 @@ class ArgoScheduler(Scheduler):
             raise unknown
         self.check_run_settings(model)
 
-    @staticmethod
-    def check_lengths(model) -> None:
-        """Text that fits jupyter-scheduler's columns: PostgreSQL refuses what sqlite would keep."""
-        for name in _USER_TEXT_COLUMNS:
-            limit = Job.__table__.columns[name].type.length
-            value = getattr(model, name, None)
-            if isinstance(value, str) and len(value) > limit:
-                raise SchedulerError(
-                    f"the {name.replace('_', ' ')} is {len(value)} characters long; at most {limit} fit: "
-                    "shorten it and submit again"
-                )
+    def input_path(self, model) -> str:
+        """The notebook a submission copies: under root_dir, or for a run of a job definition its staged copy.
+
+        A client sets input_uri (and job_definition_id) freely over REST;
+        anything else is refused before it is read or copied.
+        """
+        from sqlalchemy.exc import NoResultFound
+
+        definition_id = getattr(model, "job_definition_id", None)
+        if not definition_id:
+            return check_inside(self.root_dir, model.input_uri)
+        try:
+            definition = self.get_job_definition(definition_id)
+        except NoResultFound:
+            raise InputError(f"job_definition_id {definition_id!r}: no such job definition") from None
+        staged = os.path.abspath(os.path.join(self.staging_path, definition_id, definition.input_filename))
+        if os.path.abspath(os.path.join(self.root_dir, model.input_uri)) != staged:
+            raise InputError(
+                f"input_uri {model.input_uri!r}: a run of job definition {definition_id} runs its staged notebook only"
+            )
+        return staged
 
     def check_manifest(self, manifest: dict) -> None:
         """The manifest about to be submitted passes Argo's schema and fits its namespace, or SchedulerError.
@@ -530,10 +537,11 @@ class ArgoScheduler(Scheduler):
     # ---- jobs -----------------------------------------------------------
 
     def create_job(self, model: CreateJob) -> str:
+        input_path = self.input_path(model)
         if not model.job_definition_id and not self.file_exists(model.input_uri):
             raise InputUriError(model.input_uri)
-        self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
-        parameters, secrets = self._split_secret_parameters(model.parameters)
+        self.validate_input(model, input_path)
+        parameters, secrets = self.split_secret_parameters(model.parameters)
         model = model.copy(update={"parameters": parameters})
         # Rendered and checked before anything is created, under the id the
         # record will get: what is checked is what is submitted.
@@ -608,15 +616,26 @@ class ArgoScheduler(Scheduler):
     # anything is stored and kept in the engine's per-job Secret, which the
     # pod reads by reference (notifiers/secrets.py).
 
-    def _split_secret_parameters(self, parameters: dict | None) -> tuple[dict | None, dict[str, str]]:
-        """The parameters without any notifier's secret ones, and those a configured notifier reads."""
+    def split_secret_parameters(self, parameters: dict | None) -> tuple[dict | None, dict[str, str]]:
+        """The parameters without any notifier's secret ones, and those a configured notifier reads.
+
+        A secret parameter no configured notifier reads is refused: dropped,
+        the user would wait for a notification that never comes; kept, the
+        secret would land in the database and the notebook.
+        """
         if not parameters:
             return parameters, {}
-        secret = {n for plugin in installed_notifiers().values() for n in plugin.cls.secret_parameters}
+        installed = installed_notifiers()
         used = {n for notifier in self.notifier_instances.values() for n in notifier.secret_parameters}
-        for name in sorted((secret - used) & set(parameters)):
-            # Protected even so: a secret must not land in the database.
-            self.log.warning("argo_scheduler: dropped secret parameter %s: no configured notifier reads it", name)
+        for name, plugin in installed.items():
+            unread = sorted(set(plugin.cls.secret_parameters) & set(parameters) - used)
+            if unread:
+                raise InputError(
+                    f"parameter {unread[0]} is a secret of the {name} notifier, which this server does not use "
+                    f"(c.ArgoScheduler.notifiers = {list(self.notifiers)!r}): remove the parameter, "
+                    f"or ask for the {name} notifier to be configured"
+                )
+        secret = {n for plugin in installed.values() for n in plugin.cls.secret_parameters}
         kept = {k: v for k, v in parameters.items() if k not in secret}
         return kept, {k: str(v) for k, v in parameters.items() if k in used}
 
@@ -744,12 +763,13 @@ class ArgoScheduler(Scheduler):
             raise SchedulerError(str(e)) from e
 
     def create_job_definition(self, model: CreateJobDefinition) -> str:
+        input_path = self.input_path(model)
         if not self.file_exists(model.input_uri):
             raise InputUriError(model.input_uri)
-        self.validate_input(model, os.path.join(self.root_dir, model.input_uri))
+        self.validate_input(model, input_path)
         now = get_utc_timestamp()
         fields = model.dict(exclude_none=True, exclude={"input_uri", "output_formats"})
-        fields["parameters"], secrets = self._split_secret_parameters(fields.get("parameters"))
+        fields["parameters"], secrets = self.split_secret_parameters(fields.get("parameters"))
         definition = DescribeJobDefinition(
             job_definition_id=str(uuid.uuid4()),
             output_formats=list(model.output_formats or []),
@@ -789,15 +809,16 @@ class ArgoScheduler(Scheduler):
                 session.query(JobDefinition).filter(JobDefinition.job_definition_id == job_definition_id).one()
             )
         updates = model.dict(exclude_none=True, exclude={"input_uri", "url"})
+        secrets = {}
         if "parameters" in updates:
-            updates["parameters"], secrets = self._split_secret_parameters(updates["parameters"])
-            self._store_secret_parameters(job_definition_id, secrets)
+            updates["parameters"], secrets = self.split_secret_parameters(updates["parameters"])
         if model.input_uri:
-            input_path = os.path.join(self.root_dir, model.input_uri)
+            input_path = check_inside(self.root_dir, model.input_uri)
             if not self.file_exists(model.input_uri):
                 raise InputUriError(model.input_uri)
             updates["input_filename"] = os.path.basename(model.input_uri)
         after = before.copy(update=updates)
+        check_fields(after)
         if model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates:
             # Without a new notebook, a new environment is checked against the staged one.
             staged = os.path.join(self.staging_path, job_definition_id, after.input_filename)
@@ -807,11 +828,13 @@ class ArgoScheduler(Scheduler):
         if "runtime_environment_parameters" in updates:
             self.check_run_settings(after)
         changed = {k for k, v in updates.items() if getattr(before, k) != v}
-        if not changed:
-            return
-        manifest = self.render_definition(after) if after.schedule else None
+        manifest = self.render_definition(after) if changed and after.schedule else None
         if manifest is not None and changed != {"active"}:
             self.check_manifest(manifest)
+        # Only once the edit is known good: a refused edit changes nothing, its Secret included.
+        self._store_secret_parameters(job_definition_id, secrets)
+        if not changed:
+            return
 
         if model.input_uri:
             staging_input = os.path.join(self.staging_path, job_definition_id, after.input_filename)
