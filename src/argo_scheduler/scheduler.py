@@ -33,11 +33,11 @@ from jupyter_scheduler.models import (
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError
 from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
-from .db import ensure_schema, make_engine
+from .db import ensure_schema, make_engine, owner_sessions
 from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
 from .environments import output_formats_mapping
 from .plugins import notifiers as installed_notifiers
@@ -306,12 +306,15 @@ class ArgoScheduler(Scheduler):
     def db_session(self):
         # Made on first use, so commands that never read the database (render)
         # need none; with a busy timeout, as job pods write the same sqlite file.
+        # Scoped to this owner: every query, ours and jupyter-scheduler's,
+        # sees only this owner's rows, so a database shared by many owners
+        # (docs/database.md) is safe whatever method reads it.
         if self._db_session is None:
             engine = make_engine(self.db_url)
             # SchedulerApp made the tables with jupyter-scheduler's create_tables,
-            # which leaves them unfit for PostgreSQL (db.py).
-            ensure_schema(engine)
-            self._db_session = sessionmaker(bind=engine)
+            # which leaves them unfit for PostgreSQL and without owners (db.py).
+            ensure_schema(engine, owner=self.owner)
+            self._db_session = owner_sessions(engine, self.owner)
         return self._db_session
 
     # ---- engine and manifests -------------------------------------------
@@ -525,11 +528,25 @@ class ArgoScheduler(Scheduler):
         (key, value), = MANAGED_BY.items()
         return f"{key}={value},{OWNER_LABEL}={label_value(self.owner)}"
 
+    def owns(self, state: WorkflowState) -> bool:
+        """Whether the workflow is this owner's: its owner annotation names exactly this owner.
+
+        The owner label only narrows the engine's listing; two owners' labels
+        could share a value (names.label_value), their annotations cannot.
+        """
+        from .workflow import OWNER_ANNOTATION, owner_annotation
+
+        return state.annotations.get(OWNER_ANNOTATION) == owner_annotation(self.owner)
+
+    def _owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
+        selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
+        states = self.get_engine().status(label_selector=selector)
+        return {name: state for name, state in states.items() if self.owns(state)}
+
     def owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
         """This owner's workflows, in one engine call (one per page on Argo)."""
-        selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
         try:
-            return self.get_engine().status(label_selector=selector)
+            return self._owned_states(extra_selector)
         except EngineError as e:
             raise SchedulerError(str(e)) from e
 
@@ -885,10 +902,12 @@ class ArgoScheduler(Scheduler):
     # ---- the engine is the truth ------------------------------------------
 
     def reconcile_jobs(self) -> None:
-        """Bring records in line with this owner's workflows, in one engine call.
+        """Bring this owner's records in line with this owner's workflows, in one engine call.
 
         Records still running are settled when their workflow is over; cron
-        runs whose pod never wrote a record get one.
+        runs whose pod never wrote a record get one. Other owners' records
+        are not read (db_session), so they are never judged against this
+        owner's workflows.
         """
         from .workflow import DEFINITION_ID_LABEL
 
@@ -899,7 +918,7 @@ class ArgoScheduler(Scheduler):
             ]
             known_ids = {job_id for (job_id,) in session.query(Job.job_id)}
         try:
-            states = self.get_engine().status(label_selector=self.owner_selector())
+            states = self._owned_states()
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
@@ -950,7 +969,12 @@ class ArgoScheduler(Scheduler):
                     **updates,
                 )
             )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:
+                # The id is taken by a row this owner cannot see (one without
+                # owner, written by an older runtime): that row is the record.
+                session.rollback()
 
     # ---- outputs --------------------------------------------------------
 
