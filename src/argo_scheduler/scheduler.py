@@ -28,12 +28,13 @@ from jupyter_scheduler.models import (
     ListJobsQuery,
     ListJobsResponse,
     Status,
+    UpdateJob,
     UpdateJobDefinition,
 )
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
@@ -693,6 +694,13 @@ class ArgoScheduler(Scheduler):
         if elsewhere is not None:
             raise SchedulerError(f"workflow {name} belongs to another user; {self.owner} cannot change it")
         return None
+
+    def update_job(self, job_id: str, model: UpdateJob) -> None:
+        """jupyter-scheduler's update, except that an id this owner has no job of is "not found", as in get_job."""
+        with self.db_session() as session:
+            if not session.query(Job).filter(Job.job_id == job_id).update(model.dict(exclude_none=True)):
+                raise NoResultFound(f"no job {job_id}")
+            session.commit()
 
     def get_job(self, job_id: str, job_files: bool | None = True) -> DescribeJob:
         self.reconcile_jobs()
