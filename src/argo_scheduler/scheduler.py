@@ -143,9 +143,13 @@ class ArgoScheduler(Scheduler):
 
     owner = Unicode(
         config=True,
-        help="""Who owns the jobs this server creates (a label on every
-        workflow). Default: $JUPYTERHUB_USER, else $PREFERRED_USERNAME, else
-        the operating-system user.
+        help="""Who owns the jobs this server creates and the only owner whose
+        jobs and definitions it sees: every record is stamped with it and
+        every database query is scoped to it, so owners may share one
+        database (docs/database.md); it is also the owner label and
+        annotation of every workflow (docs/manifest.md). Default:
+        $JUPYTERHUB_USER, else $PREFERRED_USERNAME, else the operating-system
+        user.
 
             c.ArgoScheduler.owner = "ana@example.com"
         """,
