@@ -20,16 +20,27 @@ two faults it has elsewhere:
 - its create_tables adds the columns newer than an existing table on a
   connection it never commits, which PostgreSQL rolls back; the ORM then
   selects columns that do not exist, and no old row can be read.
+
+And it adds what jupyter-scheduler's tables lack for a database many owners
+share: an `owner` column on jobs and job definitions, and sessions
+(owner_sessions) that read, change and delete only one owner's rows and
+stamp that owner on every row they add. Rows written before the column
+existed have no owner; see claim_unowned_rows for what becomes of them.
 """
 
 from __future__ import annotations
 
+import logging
+
 from jupyter_scheduler.exceptions import SchedulerError
-from jupyter_scheduler.orm import Base, EmailNotificationType, JsonType, update_db_schema
-from sqlalchemy import BigInteger, Integer, String, create_engine, event, inspect
+from jupyter_scheduler.orm import Base, EmailNotificationType, Job, JobDefinition, JsonType, update_db_schema
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, create_engine, event, func, inspect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
 from sqlalchemy.sql import text
+
+log = logging.getLogger(__name__)
 
 # A job's pod waits long: its record is the job's outcome.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
@@ -69,6 +80,103 @@ def _type_times_as_bigint() -> None:
 # Before any statement on these tables is compiled, by this process's engines or jupyter-scheduler's.
 _type_times_as_bigint()
 
+# The owner of a job or job definition, as c.ArgoScheduler.owner names it.
+# Mapped onto jupyter-scheduler's own classes, so its queries (list, count,
+# get) go through the same owner-scoped sessions as ours; its update_db_schema
+# and ensure_schema add the column to existing tables (nullable: old rows).
+OWNER_COLUMN = "owner"
+OWNER_LENGTH = 255
+OWNED = (Job, JobDefinition)
+for _cls in OWNED:
+    if OWNER_COLUMN not in _cls.__table__.columns:
+        setattr(_cls, OWNER_COLUMN, Column(String(OWNER_LENGTH), nullable=True, index=True))
+
+# argo_scheduler's own bookkeeping of one-time data migrations, by name.
+_MIGRATIONS = Table(
+    "argo_scheduler_migrations", MetaData(), Column("name", String(64), primary_key=True)
+)
+CLAIM_MIGRATION = "claim-unowned-rows"
+
+
+class OwnerMismatch(ValueError):
+    """A session of one owner was asked to add a row of another."""
+
+
+def owner_sessions(engine: Engine, owner: str) -> sessionmaker:
+    """Sessions that see, change and delete only `owner`'s jobs and job definitions.
+
+    Every ORM statement on those tables — query, count, get, bulk update and
+    delete — gets `owner = <owner>` added to its WHERE clause, and every new
+    row is stamped with `owner`; a row of another owner simply does not
+    exist for these sessions.
+    """
+    if not owner:
+        raise ValueError("an owner is required to scope the job database")
+    factory = sessionmaker(bind=engine)
+    criteria = [with_loader_criteria(cls, getattr(cls, OWNER_COLUMN) == owner, include_aliases=True) for cls in OWNED]
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _only_this_owner(state) -> None:
+        if state.is_select or state.is_update or state.is_delete:
+            state.statement = state.statement.options(*criteria)
+
+    @event.listens_for(factory, "before_flush")
+    def _stamp_owner(session: Session, _context, _instances) -> None:
+        for row in session.new:
+            if isinstance(row, OWNED):
+                current = getattr(row, OWNER_COLUMN)
+                if current is None:
+                    setattr(row, OWNER_COLUMN, owner)
+                elif current != owner:
+                    raise OwnerMismatch(f"a session of {owner!r} cannot add a row of {current!r}")
+
+    return factory
+
+
+def claim_unowned_rows(engine: Engine, owner: str) -> None:
+    """Decide, once per database, whose the rows written before owners were recorded are.
+
+    On sqlite — jupyter-scheduler's default, a file in the user's own Jupyter
+    data directory — they are the rows of whoever opens the database first
+    with this version: they become `owner`'s. On a server database
+    (PostgreSQL), which many owners may share, nobody can tell: they stay
+    without owner, hidden from every owner, and the count is logged with
+    the statement an administrator runs to give them to their owners.
+    """
+    unowned = [
+        (cls.__table__, getattr(cls, OWNER_COLUMN).is_(None)) for cls in OWNED
+    ]
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as connection:
+            counts = {
+                table.name: connection.execute(
+                    table.select().with_only_columns(func.count()).where(where)
+                ).scalar()
+                for table, where in unowned
+            }
+        for table_name, count in counts.items():
+            if count:
+                log.warning(
+                    "argo_scheduler: %d row(s) of %s have no owner (written before owners were recorded) "
+                    "and are shown to nobody; give them to their owner with "
+                    "UPDATE %s SET owner = '<owner>' WHERE owner IS NULL AND …",
+                    count, table_name, table_name,
+                )
+        return
+    _MIGRATIONS.create(engine, checkfirst=True)
+    try:
+        with engine.begin() as connection:
+            done = connection.execute(
+                _MIGRATIONS.select().where(_MIGRATIONS.c.name == CLAIM_MIGRATION)
+            ).first()
+            if done is not None:
+                return
+            for table, where in unowned:
+                connection.execute(table.update().where(where).values({OWNER_COLUMN: owner}))
+            connection.execute(_MIGRATIONS.insert().values(name=CLAIM_MIGRATION))
+    except IntegrityError:
+        pass  # another process claimed them first, in the same transaction as its marker
+
 
 def make_engine(db_url: str | URL, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
     url = make_url(db_url)
@@ -76,11 +184,13 @@ def make_engine(db_url: str | URL, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SEC
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-def ensure_schema(engine: Engine) -> None:
+def ensure_schema(engine: Engine, owner: str | None = None) -> None:
     """jupyter-scheduler's tables in `engine`'s database: created, completed, able to hold its times.
 
-    Existing rows are kept; only missing tables and columns are added, and
-    on PostgreSQL columns are widened (postgresql_widenings).
+    Existing rows are kept; only missing tables and columns are added (the
+    owner column among them), and on PostgreSQL columns are widened
+    (postgresql_widenings). With `owner`, rows without one are settled
+    (claim_unowned_rows).
     """
     # Every statement committed on its own: update_db_schema's ALTERs
     # would otherwise be rolled back with its uncommitted connection.
@@ -91,6 +201,8 @@ def ensure_schema(engine: Engine) -> None:
             Base.metadata.create_all(autocommit)
             if engine.dialect.name == "postgresql":
                 _widen_columns(autocommit)
+            if owner:
+                claim_unowned_rows(engine, owner)
             return
         except (IntegrityError, ProgrammingError, OperationalError) as error:
             # Another process made the same change first: look again.

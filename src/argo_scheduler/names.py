@@ -2,8 +2,9 @@
 
 Any user name, notebook name or parameter must yield a valid object name
 (DNS-1123 subdomain label) and label value; the original goes in an
-annotation. When text has to be altered, a short hash of the original is
-appended so that two different inputs never collapse onto the same value.
+annotation (annotation_value). When text has to be altered, a short hash of
+the original is appended so that two different inputs never collapse onto
+the same value.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ import unicodedata
 LABEL_MAX = 63
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
+_DIGEST_LENGTH = 8
+# What label_value makes of text it alters: a slug, a dash and the digest, or
+# "x" and the digest when nothing of the text is left for a slug.
+_ALTERED = re.compile(r"(-|^x)[0-9a-f]{%d}$" % _DIGEST_LENGTH)
+# Argo reads `{{` as a template tag wherever it substitutes; `%` is escaped
+# too, so that the escaping stays reversible (and so injective).
+_ANNOTATION_ESCAPES = {"%": "%25", "{": "%7B", "}": "%7D"}
 
 
-def _digest(text: str, length: int = 8) -> str:
+def _digest(text: str, length: int = _DIGEST_LENGTH) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
@@ -53,17 +61,41 @@ def object_name(prefix_text: str, unique_id: str, max_length: int = LABEL_MAX) -
 
 
 def label_value(text: str | None) -> str:
-    """A valid Kubernetes label value for `text` (empty string for None).
+    """A valid Kubernetes label value for `text` (empty string for None), distinct for distinct texts.
 
     Text that is already a valid label value is kept as is, so selectors on
-    plain user names stay readable; anything else becomes a slug plus a hash
-    of the original.
+    plain user names stay readable; anything else becomes a slug, a dash and
+    a hash of the original. Valid text that ends the way an altered value
+    ends (a dash, or a leading "x", and 8 hexadecimal digits: `Zoe-c6a12698`)
+    is altered too, so it can never equal the label of another text (`Zoë`).
+    Two altered texts share a value only if their hashes collide: a label is
+    a selector, and who owns a workflow is decided by its owner annotation
+    (annotation_value), compared exactly.
     """
     if not text:
         return ""
-    if len(text) <= LABEL_MAX and _LABEL_VALUE_RE.match(text):
+    if len(text) <= LABEL_MAX and _LABEL_VALUE_RE.match(text) and not _ALTERED.search(text):
         return text
     digest = _digest(text)
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", _ascii_fold(text))
     slug = slug[: LABEL_MAX - len(digest) - 1].strip("-_.")
     return f"{slug}-{digest}" if slug else f"x{digest}"
+
+
+def annotation_value(text: str) -> str:
+    """`text` as an annotation value Argo never reads as a template: `%`, `{` and `}` percent-escaped.
+
+    Argo substitutes `{{...}}` in a workflow's spec — pod metadata and
+    workflowMetadata included — so user text placed there must hold no `{{`.
+    Text without those three characters is kept as is; the escaping is
+    reversible (annotation_text), so distinct texts stay distinct.
+    """
+    return "".join(_ANNOTATION_ESCAPES.get(ch, ch) for ch in text)
+
+
+def annotation_text(value: str) -> str:
+    """The text annotation_value escaped."""
+    for ch, escaped in _ANNOTATION_ESCAPES.items():
+        if ch != "%":
+            value = value.replace(escaped, ch)
+    return value.replace("%25", "%")

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import uuid
-from typing import Iterable
 
 from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
 from jupyter_scheduler.models import (
@@ -28,16 +27,17 @@ from jupyter_scheduler.models import (
     ListJobsQuery,
     ListJobsResponse,
     Status,
+    UpdateJob,
     UpdateJobDefinition,
 )
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
 from traitlets import Type as TType
 
-from .db import ensure_schema, scheduler_engine
+from .db import ensure_schema, owner_sessions, scheduler_engine
 from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .inputs import InputError, check_fields, check_inside
 from .plugins import notifiers as installed_notifiers
@@ -138,9 +138,13 @@ class ArgoScheduler(Scheduler):
 
     owner = Unicode(
         config=True,
-        help="""Who owns the jobs this server creates (a label on every
-        workflow). Default: $JUPYTERHUB_USER, else $PREFERRED_USERNAME, else
-        the operating-system user.
+        help="""Who owns the jobs this server creates and the only owner whose
+        jobs and definitions it sees: every record is stamped with it and
+        every database query is scoped to it, so owners may share one
+        database (docs/database.md); it is also the owner label and
+        annotation of every workflow (docs/manifest.md). Default:
+        $JUPYTERHUB_USER, else $PREFERRED_USERNAME, else the operating-system
+        user.
 
             c.ArgoScheduler.owner = "ana@example.com"
         """,
@@ -302,12 +306,15 @@ class ArgoScheduler(Scheduler):
     def db_session(self):
         # Made on first use, so commands that never read the database (render)
         # need none; with a busy timeout, as job pods write the same sqlite file.
+        # Scoped to this owner: every query, ours and jupyter-scheduler's,
+        # sees only this owner's rows, so a database shared by many owners
+        # (docs/database.md) is safe whatever method reads it.
         if self._db_session is None:
             engine = scheduler_engine(self.db_url)
             # SchedulerApp made the tables with jupyter-scheduler's create_tables,
-            # which leaves them unfit for PostgreSQL (db.py).
-            ensure_schema(engine)
-            self._db_session = sessionmaker(bind=engine)
+            # which leaves them unfit for PostgreSQL and without owners (db.py).
+            ensure_schema(engine, owner=self.owner)
+            self._db_session = owner_sessions(engine, self.owner)
         return self._db_session
 
     # ---- engine and manifests -------------------------------------------
@@ -526,11 +533,25 @@ class ArgoScheduler(Scheduler):
         (key, value), = MANAGED_BY.items()
         return f"{key}={value},{OWNER_LABEL}={label_value(self.owner)}"
 
+    def owns(self, state: WorkflowState) -> bool:
+        """Whether the workflow is this owner's: its owner annotation names exactly this owner.
+
+        The owner label only narrows the engine's listing; two owners' labels
+        could share a value (names.label_value), their annotations cannot.
+        """
+        from .workflow import OWNER_ANNOTATION, owner_annotation
+
+        return state.annotations.get(OWNER_ANNOTATION) == owner_annotation(self.owner)
+
+    def _owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
+        selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
+        states = self.get_engine().status(label_selector=selector)
+        return {name: state for name, state in states.items() if self.owns(state)}
+
     def owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
         """This owner's workflows, in one engine call (one per page on Argo)."""
-        selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
         try:
-            return self.get_engine().status(label_selector=selector)
+            return self._owned_states(extra_selector)
         except EngineError as e:
             raise SchedulerError(str(e)) from e
 
@@ -690,6 +711,13 @@ class ArgoScheduler(Scheduler):
         if elsewhere is not None:
             raise SchedulerError(f"workflow {name} belongs to another user; {self.owner} cannot change it")
         return None
+
+    def update_job(self, job_id: str, model: UpdateJob) -> None:
+        """jupyter-scheduler's update, except that an id this owner has no job of is "not found", as in get_job."""
+        with self.db_session() as session:
+            if not session.query(Job).filter(Job.job_id == job_id).update(model.dict(exclude_none=True)):
+                raise NoResultFound(f"no job {job_id}")
+            session.commit()
 
     def get_job(self, job_id: str, job_files: bool | None = True) -> DescribeJob:
         self.reconcile_jobs()
@@ -903,10 +931,12 @@ class ArgoScheduler(Scheduler):
     # ---- the engine is the truth ------------------------------------------
 
     def reconcile_jobs(self) -> None:
-        """Bring records in line with this owner's workflows, in one engine call.
+        """Bring this owner's records in line with this owner's workflows, in one engine call.
 
         Records still running are settled when their workflow is over; cron
-        runs whose pod never wrote a record get one.
+        runs whose pod never wrote a record get one. Other owners' records
+        are not read (db_session), so they are never judged against this
+        owner's workflows.
         """
         from .workflow import DEFINITION_ID_LABEL
 
@@ -917,7 +947,7 @@ class ArgoScheduler(Scheduler):
             ]
             known_ids = {job_id for (job_id,) in session.query(Job.job_id)}
         try:
-            states = self.get_engine().status(label_selector=self.owner_selector())
+            states = self._owned_states()
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
@@ -995,7 +1025,12 @@ class ArgoScheduler(Scheduler):
                     **updates,
                 )
             )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:
+                # The id is taken by a row this owner cannot see (one without
+                # owner, written by an older runtime): that row is the record.
+                session.rollback()
 
     # ---- outputs --------------------------------------------------------
 

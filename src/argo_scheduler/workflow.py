@@ -15,7 +15,7 @@ from hera.workflows import models as m
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 from kubernetes.client import ApiClient, V1Pod
 
-from .names import label_value, object_name
+from .names import annotation_value, label_value, object_name
 from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
 from .run_settings import RunSettings, RunSettingsError, resolve
 from .spec import RunSpec
@@ -258,10 +258,16 @@ def _with_pod_labels(labels: dict[str, str], workflow_spec: dict) -> dict[str, s
 
 
 def _annotations(input_filename: str, name: str, context: BuildContext) -> dict[str, str]:
+    """The user's text about the run, escaped: these annotations are also in the spec, which Argo templates."""
     annotations = {NOTEBOOK_ANNOTATION: input_filename, JOB_NAME_ANNOTATION: name}
     if context.owner:
         annotations[OWNER_ANNOTATION] = context.owner
-    return annotations
+    return {key: annotation_value(value) for key, value in annotations.items() if value is not None}
+
+
+def owner_annotation(owner: str) -> str:
+    """The owner annotation's value on the workflows of `owner`: compared exactly, never a selector."""
+    return annotation_value(owner)
 
 
 def _workflow_spec(

@@ -1,10 +1,11 @@
 """Names and label values for any user text."""
 
+import hashlib
 import re
 
 import pytest
 
-from argo_scheduler.names import dns_slug, label_value, object_name
+from argo_scheduler.names import annotation_text, annotation_value, dns_slug, label_value, object_name
 
 DNS = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 LABEL = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
@@ -37,3 +38,48 @@ def test_label_value_is_valid(text):
 def test_label_value_keeps_valid_text_and_disambiguates_altered_text():
     assert label_value("a.b_c-d") == "a.b_c-d"
     assert label_value("a@b") != label_value("a-b") and label_value("a@b") != label_value("a#b")
+
+
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("Zoë", "Zoe-c6a12698"),  # label_value("Zoë") spelled out
+        ("@@", "x3330e5ba"),  # label_value("@@") spelled out
+        ("ana@example.com", "ana-example.com-" + label_value("ana@example.com")[-8:]),
+    ],
+    ids=["folded", "nothing-left", "email"],
+)
+def test_an_owner_named_like_another_owners_label_gets_another_label(one, other):
+    # GIVEN an owner whose name had to be altered, and one named exactly like the result
+    assert label_value(one) == other
+    # WHEN both are made label values THEN they differ, and both are valid
+    assert label_value(other) != label_value(one)
+    assert all(LABEL.fullmatch(label_value(t)) and len(label_value(t)) <= 63 for t in (one, other))
+
+
+def test_label_values_are_distinct_over_a_corpus_of_lookalikes():
+    # GIVEN names that fold, clip or hash towards one another
+    base = ["Zoë", "Zoe", "zoe", "ZOE", "Zoé", "Zoe-", "Zoe_", "Zoe.", "x", "@@", "@", "a" * 63, "a" * 64, "a" * 70]
+    corpus = set(base) | {label_value(t) for t in base} | {label_value(label_value(t)) for t in base}
+    # WHEN each becomes a label value THEN no two distinct names share one
+    values = {}
+    for text in corpus:
+        assert values.setdefault(label_value(text), text) == text, (text, values[label_value(text)])
+
+
+@pytest.mark.parametrize("text", ["alice", "ana.b_c-d", "u1000", "Zoë", "ana@example.com", "@@"])
+def test_existing_owners_labels_stay_as_they_were(text):
+    # GIVEN owners whose workflows already carry an owner label WHEN labelled again THEN the same value
+    # (plain names as they are; altered ones with the slug and hash they had)
+    expected = {"Zoë": "Zoe-c6a12698", "@@": "x3330e5ba",
+                "ana@example.com": "ana-example.com-" + hashlib.sha256(b"ana@example.com").hexdigest()[:8]}
+    assert label_value(text) == expected.get(text, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "{{workflow.name}}", "{{=sprig.repeat(3,'x')}}", "{{", "100%", "%7B", "}}{{", "Zoë\n{"],
+)
+def test_annotation_values_hold_no_template_tag_and_give_the_text_back(text):
+    value = annotation_value(text)
+    assert "{" not in value and "}" not in value
+    assert annotation_text(value) == text

@@ -68,6 +68,7 @@ LIST_FIELDS = ",".join(
         "items.metadata.name",
         "items.metadata.uid",
         "items.metadata.labels",
+        "items.metadata.annotations",
         "items.spec.entrypoint",
         "items.status.phase",
         "items.status.message",
@@ -768,6 +769,7 @@ def _state(workflow: m.Workflow) -> WorkflowState:
         finished_at=_epoch_ms(status.finished_at) if status else None,
         labels=dict(workflow.metadata.labels or {}),
         uid=workflow.metadata.uid,
+        annotations=dict(workflow.metadata.annotations or {}),
     )
 
 

@@ -45,6 +45,9 @@ class WorkflowState:
     finished_at: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
     uid: str | None = None
+    # The workflow object's own annotations (metadata.annotations): where the
+    # scheduler reads the exact owner of a run (workflow.owner_annotation).
+    annotations: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:

@@ -587,6 +587,7 @@ def _state(workflow: dict) -> WorkflowState:
         finished_at=_epoch_ms(status.get("finishedAt")),
         labels=dict(metadata.get("labels") or {}),
         uid=metadata.get("uid"),
+        annotations=dict(metadata.get("annotations") or {}),
     )
 
 

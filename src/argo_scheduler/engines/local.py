@@ -268,6 +268,7 @@ class LocalEngine(Engine):
             finished_at=state.get("finishedAt"),
             labels=dict(labels),
             uid=run.get("uid"),
+            annotations=dict(run.get("annotations") or {}),
         )
 
     def wait(self, name: str, timeout: float = 60.0, poll_interval: float = 0.1) -> WorkflowState:

@@ -238,6 +238,8 @@ def _run_metadata(spec: dict, workflow_spec: dict) -> tuple[dict[str, str], dict
         (workflow_spec.get("workflowMetadata"), "spec.workflowSpec.workflowMetadata"),
     ):
         meta = _object(raw, path, _WORKFLOW_METADATA_KEYS)
+        # The run's metadata, but read from the spec, where Argo substitutes.
+        local_manifest.refuse_global_tags(meta, path)
         labels.update(_string_map(meta.get("labels"), f"{path}.labels"))
         annotations.update(_string_map(meta.get("annotations"), f"{path}.annotations"))
     return labels, annotations

@@ -31,7 +31,9 @@ artifacts, outputs, sidecars, initContainers, hooks, continueOn,
 withItems/withParam, templateRef, workflowTemplateRef, parallelism,
 synchronization, podSpecPatch, shutdown and workflowMetadata. Adding one
 means implementing it, or deciding (and documenting here) that ignoring it
-cannot change a run's meaning.
+cannot change a run's meaning. A template tag in the spec outside templates
+and arguments (podMetadata, say) is refused too: Argo substitutes global
+variables there, the local engine does not (refuse_global_tags).
 """
 
 from __future__ import annotations
@@ -384,6 +386,30 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
+def refuse_global_tags(value: Any, path: str) -> None:
+    """Refuse `{{` anywhere in `value`, a part of the spec Argo substitutes outside templates.
+
+    Argo's controller substitutes global variables throughout a workflow's
+    spec before it runs — pod metadata and workflowMetadata included — and
+    fails the whole workflow on a tag it cannot read (an unterminated `{{`);
+    the local engine substitutes only inside templates, so it refuses what it
+    would otherwise run differently.
+    """
+    for text in _strings(value):
+        if templating.OPEN not in text:
+            continue
+        try:
+            templating.tag_names(text)
+        except templating.UnsupportedTag:
+            pass
+        except templating.TemplateError as exc:
+            raise EngineError(f"invalid manifest: {path}: {exc} (Argo would fail the workflow)") from None
+        raise UnsupportedManifest(
+            f"{path} contains a template tag ({text[:80]!r}); tags outside templates are not "
+            "supported by the local engine"
+        )
+
+
 def _check_tags(text: str, scope: frozenset[str], path: str) -> None:
     try:
         names = templating.tag_names(text)
@@ -482,6 +508,10 @@ def parse(manifest: Mapping[str, Any]) -> WorkflowPlan:
         )
     if "podMetadata" in spec:
         _object(spec["podMetadata"], "spec.podMetadata", _POD_METADATA_KEYS)
+    for key in sorted(spec):
+        # Templates are checked tag by tag below, the arguments' values at once.
+        if key not in ("templates", "arguments"):
+            refuse_global_tags(spec[key], f"spec.{key}")
 
     arguments = _object(spec.get("arguments"), "spec.arguments", _ARGUMENTS_KEYS)
     parameters: dict[str, str] = {}

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 PLACEHOLDERS = {
     "username": "the owner as KubeSpawner >= 7 names it (Zero-to-JupyterHub >= 4)",
     "escaped_username": "the owner as KubeSpawner < 7 names it (Zero-to-JupyterHub < 4)",
-    "owner": "the owner as typed, with '/', '%' and control characters percent-encoded (paths only)",
+    "owner": "the owner as typed, with '/', '\\', '%', '{', '}' and control characters percent-encoded (paths only)",
 }
 # `owner` keeps '.', '@', capitals and non-ASCII letters, so it can name a
 # folder but never a Kubernetes object.
@@ -58,9 +58,13 @@ def kubespawner_escaped(name: str) -> str:
 
 
 def path_segment(name: str) -> str:
-    """The owner as one folder name: injective, so two owners never share a folder."""
+    """The owner as one folder name: injective, so two owners never share a folder.
+
+    Braces are encoded too: the path lands in the workflow's spec, where
+    Argo would read `{{` as a template tag.
+    """
     encoded = "".join(
-        "".join("%%%02X" % b for b in c.encode("utf-8")) if c in "/\\%" or not c.isprintable() else c
+        "".join("%%%02X" % b for b in c.encode("utf-8")) if c in "/\\%{}" or not c.isprintable() else c
         for c in name
     )
     # "." and ".." would name the parent folders instead.

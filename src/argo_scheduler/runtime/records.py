@@ -196,6 +196,8 @@ class JobStore:
                 parameters=dict(spec.parameters),
                 tags=list(spec.tags),
                 job_definition_id=spec.job_definition_id,
+                # Whose job it is in a database many owners share (db.owner_sessions).
+                owner=spec.owner,
                 status=Status.CREATED.value,
                 create_time=get_utc_timestamp(),
             )
