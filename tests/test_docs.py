@@ -82,3 +82,17 @@ def test_every_entry_point_of_the_distribution_is_documented():
     assert points
     for ep in points:
         assert ep.name in pyproject and ep.group in guide
+
+
+def test_every_image_and_page_the_docs_link_exists():
+    # GIVEN every relative link of the docs and the README (screenshots included)
+    pages = [*DOCS.rglob("*.md"), DOCS.parent / "README.md"]
+    missing = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            # THEN what it links to is in the repository
+            if not (page.parent / target).exists():
+                missing.append(f"{page.relative_to(DOCS.parent)} -> {target}")
+    assert not missing, missing
