@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,6 +72,13 @@ class FakeSlack:
 
     def methods(self) -> list[str]:
         return [call.method for call in self.calls]
+
+    def wait_for(self, *methods: str, timeout: float = 60) -> None:
+        """Until Slack was called with one of `methods`: a job's notifiers run after its record is final."""
+        deadline = time.monotonic() + timeout
+        while not set(methods) & set(self.methods()):
+            assert time.monotonic() < deadline, f"none of {methods} within {timeout} s; calls: {self.methods()}"
+            time.sleep(0.1)
 
     # ---- the API ----------------------------------------------------------
 

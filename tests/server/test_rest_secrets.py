@@ -51,6 +51,7 @@ async def test_the_server_log_holds_no_secret(api, notebook, slack, postgres_clu
     code, _ = await api.call("GET", "jobs", "00000000-0000-0000-0000-000000000000")
     assert code >= 400
     # THEN Slack got the token
+    slack.wait_for("chat.postMessage", "files.completeUploadExternal")
     assert {c.token for c in slack.calls if c.method != "upload"} == {TOKEN}
     # AND the server's log holds neither it nor the database password
     log = "\n".join(record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "") for record in caplog.records)
