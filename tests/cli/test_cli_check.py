@@ -18,9 +18,10 @@ def test_a_good_notebook_passes_every_check_and_creates_nothing(cli):
     # THEN every check is printed with its outcome, the cluster ones skipped with why, and it exits 0
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "skipped"]
+    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "skipped"]
     assert lines[0] == "ok       input: name, notebook file name and parameters are acceptable"
     assert lines[2] == "ok       notebook: parameters.ipynb runs with kernel python3 of environment python3"
+    assert lines[3] == "ok       output formats: ipynb: every converter is installed here"
     assert "ok       argo schema: the Workflow is valid against Argo's schema (v4.0.5)" in lines
     assert lines[-1] == (
         "skipped  resource quota: not checked: the local engine runs jobs on this machine, not in a Kubernetes namespace"
