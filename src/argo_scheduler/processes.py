@@ -84,6 +84,21 @@ def marked(name: str, value: str) -> list[psutil.Process]:
     return found
 
 
+def by_command(matches: Callable[[psutil.Process, list[str]], bool]) -> list[psutil.Process]:
+    """Every other living process (zombies are not) for which `matches(process, its argv)` holds."""
+    found = []
+    me = os.getpid()
+    for proc in psutil.process_iter(["cmdline"]):
+        if proc.pid == me:
+            continue
+        try:
+            if matches(proc, proc.info["cmdline"] or []) and _running(proc):
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
 def end(processes: Iterable[psutil.Process], grace: float = 0.0) -> list[psutil.Process]:
     """SIGTERM `processes`, SIGKILL those alive after `grace` seconds; those still alive after that.
 

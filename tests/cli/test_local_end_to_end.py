@@ -13,6 +13,7 @@ import uuid
 import psutil
 import pytest
 
+from argo_scheduler import processes
 from argo_scheduler.engines.local import LocalEngine
 from argo_scheduler.engines.local_rundir import is_alive, read_json
 from argo_scheduler.workflow import job_workflow_name
@@ -89,16 +90,7 @@ def test_the_run_survives_the_submitter_being_killed(cli):
 
 def _daemons(token: str) -> list[psutil.Process]:
     """The living processes spawns_daemon.ipynb started with `token`: setsid'd, outside the kernel's session."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        argv = proc.info["cmdline"] or []
-        if token in argv and any("os.setsid()" in a for a in argv):
-            try:
-                if proc.status() != psutil.STATUS_ZOMBIE:
-                    found.append(proc)
-            except psutil.Error:
-                pass
-    return found
+    return processes.by_command(lambda proc, argv: token in argv and any("os.setsid()" in a for a in argv))
 
 
 def _start_daemon_job(cli, *options: str) -> tuple[str, str, str]:

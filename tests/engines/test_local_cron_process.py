@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from argo_scheduler import processes
 from argo_scheduler.engines.local_agent import (
     LOG_FILE,
     PID_FILE,
@@ -58,16 +59,7 @@ def a_schedule(engine, wf):
 
 def agent_processes_of(state_dir: str) -> list[psutil.Process]:
     """Every process whose command line names `state_dir`'s agent, holding the lock or not."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        argv = proc.info["cmdline"] or []
-        if "argo_scheduler.engines.local_agent" in argv and state_dir in argv:
-            try:
-                if proc.status() != psutil.STATUS_ZOMBIE:
-                    found.append(proc)
-            except psutil.Error:
-                pass
-    return found
+    return processes.by_command(lambda proc, argv: "argo_scheduler.engines.local_agent" in argv and state_dir in argv)
 
 
 def as_if_due_a_minute_ago(engine, name: str) -> None:

@@ -358,14 +358,8 @@ def _agent_processes(state: Path) -> list[psutil.Process]:
         except psutil.Error:
             pass
     target = state.resolve()
-    for proc in psutil.process_iter(["cmdline"]):
-        if proc.pid in found or proc.pid == os.getpid():
-            continue
-        try:
-            if _agent_of(proc, proc.info["cmdline"] or [], target):
-                found[proc.pid] = proc
-        except psutil.Error:
-            continue
+    for proc in processes.by_command(lambda proc, argv: _agent_of(proc, argv, target)):
+        found.setdefault(proc.pid, proc)
     return list(found.values())
 
 
