@@ -11,8 +11,9 @@ import pytest
 from databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
 
 # Real Jupyter servers for the REST tests (tests/server); pytest only takes
-# plugins from the top-level conftest.
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# plugins from the top-level conftest. leftovers: the run fails if a process
+# it started outlives it (tests/leftovers.py).
+pytest_plugins = ["pytest_jupyter.jupyter_server", "leftovers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGO_SPECS = ROOT.parent / "shared" / "argo"

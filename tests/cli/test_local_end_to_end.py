@@ -8,8 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
+import psutil
+import pytest
+
+from argo_scheduler import processes
 from argo_scheduler.engines.local import LocalEngine
+from argo_scheduler.engines.local_rundir import is_alive, read_json
 from argo_scheduler.workflow import job_workflow_name
 
 
@@ -80,3 +86,89 @@ def test_the_run_survives_the_submitter_being_killed(cli):
     assert "ipynb" in final["outputs"]
     executed = json.loads(open(final["outputs"]["ipynb"]).read())
     assert "woke up" in json.dumps(executed)
+
+
+def _daemons(token: str) -> list[psutil.Process]:
+    """The living processes spawns_daemon.ipynb started with `token`: setsid'd, outside the kernel's session."""
+    return processes.by_command(lambda proc, argv: token in argv and any("os.setsid()" in a for a in argv))
+
+
+def _start_daemon_job(cli, *options: str) -> tuple[str, str, str]:
+    """A detached job of spawns_daemon.ipynb, once its daemon runs: (job id, workflow name, token)."""
+    token = f"daemon-{uuid.uuid4().hex}"
+    notebook = cli.notebook("spawns_daemon.ipynb")
+    report = cli.json("run", notebook, "--detach", "-p", f"token={token}", *options)
+    _wait_for(lambda: _daemons(token))
+    return report["job_id"], job_workflow_name("spawns_daemon.ipynb", report["job_id"]), token
+
+
+def _kill_kernel(cli, name, token):
+    # The daemon's parent is the kernel that started it (setsid does not change that).
+    os.kill(_daemons(token)[0].ppid(), signal.SIGKILL)
+
+
+def _kill_pod(cli, name, token):
+    os.killpg(int(_running_step(_engine(cli), name)["process"]["pid"]), signal.SIGKILL)
+
+
+def _stop(cli, name, token):
+    [row] = cli.job_rows()
+    assert cli("stop", row.job_id).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "end", "status", "message"),
+    [
+        (0, None, "COMPLETED", None),
+        (600, _stop, "STOPPED", "Stopped by user"),
+        (600, _kill_kernel, "FAILED", "The kernel died"),
+        (600, _kill_pod, "FAILED", "exit code 137"),
+    ],
+    ids=["normal-end", "stopped", "kernel-killed", "pod-killed"],
+)
+def test_the_notebooks_whole_process_tree_ends_with_the_job(cli, seconds, end, status, message):
+    # GIVEN a job whose notebook started a child that left the kernel's session (setsid)
+    job_id, name, token = _start_daemon_job(cli, "-p", f"seconds={seconds}")
+    # WHEN the job ends: by itself, stopped, its kernel killed, its pod killed
+    if end is not None:
+        end(cli, name, token)
+    final = cli.wait(job_id)
+    # THEN it ended as it should
+    assert final["status"] == status, final
+    assert message is None or message in final["status_message"], final
+    # AND by the time its end is recorded, no process the notebook started is left
+    assert _daemons(token) == []
+
+
+def test_a_job_past_its_timeout_is_reported_timed_out_and_leaves_no_process(cli):
+    # GIVEN a job whose notebook starts a setsid'd child, then sleeps far longer than the job's timeout
+    token = f"daemon-{uuid.uuid4().hex}"
+    notebook = cli.notebook("spawns_daemon.ipynb")
+    # WHEN `run` waits for it
+    report = cli.json("run", notebook, "--timeout", "30", "-p", f"token={token}", "-p", "seconds=600")
+    # THEN what `run` reports is the job's one final status: timed out, in Argo's words
+    assert report["status"] == "FAILED", report
+    assert report["status_message"].startswith("timed out after 30 s (Argo: Step exceeded its deadline)"), report
+    assert cli.json("status", report["job_id"])["status_message"] == report["status_message"]
+    # AND nothing the notebook started is left
+    assert _daemons(token) == []
+
+
+def test_a_killed_runner_ends_the_job_once_and_leaves_no_process(cli):
+    # GIVEN a job whose notebook started a setsid'd child and sleeps a few seconds more
+    job_id, name, token = _start_daemon_job(cli, "-p", "seconds=5")
+    engine = _engine(cli)
+    step = _running_step(engine, name)["process"]
+    runner = read_json(engine.runs_dir / name / "runner.json")
+    # WHEN the run's runner is killed outright
+    os.kill(int(runner["pid"]), signal.SIGKILL)
+    # THEN the job ends FAILED, saying so
+    final = cli.wait(job_id)
+    assert final["status"] == "FAILED", final
+    assert final["status_message"].startswith("local runner exited unexpectedly"), final
+    # AND nothing of the run is left running — not its pod, not the notebook's child —
+    # so nothing can record another end later
+    _wait_for(lambda: not is_alive(step), timeout=60)
+    assert _daemons(token) == []
+    again = cli.json("status", job_id)
+    assert (again["status"], again["status_message"]) == (final["status"], final["status_message"])

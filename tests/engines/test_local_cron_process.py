@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from argo_scheduler import processes
 from argo_scheduler.engines.local_agent import (
     LOG_FILE,
     PID_FILE,
@@ -50,6 +51,17 @@ def start_from_a_process_that_exits(state_dir: str, env: dict) -> dict:
         time.sleep(0.05)
 
 
+@pytest.fixture
+def a_schedule(engine, wf):
+    """A paused cron: something for an agent started by ensure_agent() to tend, so that it does not exit idle."""
+    engine.create_cron(wf.cron("idle", [wf.python("run", "pass")], suspend=True))
+
+
+def agent_processes_of(state_dir: str) -> list[psutil.Process]:
+    """Every process whose command line names `state_dir`'s agent, holding the lock or not."""
+    return processes.by_command(lambda proc, argv: "argo_scheduler.engines.local_agent" in argv and state_dir in argv)
+
+
 def as_if_due_a_minute_ago(engine, name: str) -> None:
     """Make the cron count its times from two minutes ago, as if created then: its latest minute is due."""
     path = engine.crons_dir / name / "cron.json"
@@ -58,7 +70,9 @@ def as_if_due_a_minute_ago(engine, name: str) -> None:
     path.write_text(json.dumps(record))
 
 
-def test_ensure_agent_starts_one_that_outlives_its_starter_and_stop_agent_ends_it(engine, agent_processes, isolated_env):
+def test_ensure_agent_starts_one_that_outlives_its_starter_and_stop_agent_ends_it(
+    engine, agent_processes, isolated_env, a_schedule
+):
     state_dir = agent_processes
     # GIVEN an agent started by a process that has exited since
     identity = start_from_a_process_that_exits(state_dir, isolated_env)
@@ -84,7 +98,7 @@ def test_ensure_agent_starts_one_that_outlives_its_starter_and_stop_agent_ends_i
     ],
     ids=["module", "cli", "cli-once"],
 )
-def test_a_second_agent_refuses_to_start(engine, agent_processes, isolated_env, command):
+def test_a_second_agent_refuses_to_start(engine, agent_processes, isolated_env, command, a_schedule):
     # GIVEN an agent running for a state dir
     identity = start_from_a_process_that_exits(agent_processes, isolated_env)
     # WHEN another one is started for the same state dir
@@ -125,7 +139,7 @@ def test_agent_once_from_the_cli_fires_what_is_due_and_exits(engine, wf, isolate
     assert not agent_running(engine.state_dir)
 
 
-def test_an_agent_whose_state_dir_is_deleted_exits(engine, agent_processes, isolated_env):
+def test_an_agent_whose_state_dir_is_deleted_exits(engine, agent_processes, isolated_env, a_schedule):
     # GIVEN a running agent WHEN its state dir is deleted THEN it does not linger
     identity = start_from_a_process_that_exits(agent_processes, isolated_env)
     shutil.rmtree(agent_processes)
@@ -146,7 +160,7 @@ def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
     assert not agent_running(tmp_path)
 
 
-def test_ensuring_twice_in_a_row_starts_one_agent(engine, agent_processes, isolated_env, monkeypatch):
+def test_ensuring_twice_in_a_row_starts_one_agent(engine, agent_processes, isolated_env, monkeypatch, a_schedule):
     # GIVEN no agent WHEN ensure_agent is called twice before the first agent took its lock
     for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH"):
         monkeypatch.setenv(key, isolated_env[key])
@@ -159,3 +173,46 @@ def test_ensuring_twice_in_a_row_starts_one_agent(engine, agent_processes, isola
         time.sleep(0.05)
     assert stop_agent(agent_processes) is True
     assert "another agent" not in (Path(agent_processes) / LOG_FILE).read_text()
+
+
+def test_stop_agent_stops_an_agent_that_has_not_taken_its_lock_yet(engine, agent_processes, isolated_env, monkeypatch, a_schedule):
+    # GIVEN an agent just spawned: it does not hold its lock yet (its interpreter is still starting)
+    for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH"):
+        monkeypatch.setenv(key, isolated_env[key])
+    state_dir = str(Path(agent_processes).resolve())
+    assert ensure_agent(state_dir) is True
+    # WHEN it is stopped at once (a test's teardown, a server shutting down)
+    stopped = stop_agent(state_dir)
+    # THEN it was found and no agent process of that state dir is left, starting or not
+    assert stopped is True
+    assert agent_processes_of(state_dir) == []
+    assert not agent_running(state_dir)
+
+
+def test_an_agent_exits_once_the_last_cron_is_deleted(engine, wf, agent_processes, isolated_env):
+    # GIVEN an agent started for a state dir with one schedule
+    engine.create_cron(wf.cron("nightly", [wf.python("run", "pass")], schedules=["0 6 * * *"]))
+    identity = start_from_a_process_that_exits(agent_processes, isolated_env)
+    # WHEN the schedule is deleted (the user deleted their last job definition)
+    engine.delete_cron("nightly")
+    # THEN the agent exits by itself, letting go of its lock
+    wf.wait_for(lambda: not is_alive(identity), timeout=60, what="the idle agent to exit")
+    assert not agent_running(agent_processes)
+    assert "no cron left" in (Path(agent_processes) / LOG_FILE).read_text()
+
+
+def test_an_agent_keeps_going_when_a_cron_comes_as_it_lets_go(engine, wf, tmp_path):
+    # GIVEN an agent (in this process) holding the lock of a state dir without crons
+    from argo_scheduler.engines.local_agent import LocalAgent
+
+    lock = AgentLock(engine.state_dir)
+    assert lock.acquire()
+    agent = LocalAgent(engine=engine)
+    # WHEN a cron is created just as the agent is about to let go of its lock
+    engine.create_cron(wf.cron("late", [wf.python("run", "pass")], suspend=True))
+    # THEN it keeps the lock and goes on: the cron's creator saw the lock taken and started no agent
+    try:
+        assert agent._let_go(lock) is False
+        assert agent_running(engine.state_dir)
+    finally:
+        lock.release()

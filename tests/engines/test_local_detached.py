@@ -50,12 +50,32 @@ def test_the_run_completes_after_its_submitter_is_gone(engine, wf, tmp_path, how
     assert out.read_text() == "done"
 
 
-def test_a_killed_runner_is_reported_as_an_error_and_delete_ends_its_step(engine, wf, tmp_path):
-    # GIVEN a run whose step is running
-    pid_file = tmp_path / "pid"
-    code = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(300)"
-    engine.submit(wf.workflow("nb-lost", [wf.python("run", code, str(pid_file))]))
-    step_pid = int(wf.wait_for(lambda: pid_file.exists() and pid_file.read_text(), what="the step to start"))
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+# A step that writes its pid, then starts a child that leaves the step's session (setsid)
+# and writes its pid too, then sleeps; once the child's pid is written, the step waits
+# `sys.argv[3]` seconds before it ends.
+ORPHANING_STEP = (
+    "import os, subprocess, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); "
+    "subprocess.Popen([sys.executable, '-c', "
+    "'import os, sys, time; os.setsid(); open(sys.argv[1] + \".tmp\", \"w\").write(str(os.getpid())); "
+    "os.rename(sys.argv[1] + \".tmp\", sys.argv[1]); time.sleep(300)', sys.argv[2]])\n"
+    "while not os.path.exists(sys.argv[2]): time.sleep(0.05)\n"
+    "time.sleep(float(sys.argv[3]))"
+)
+
+
+def test_a_killed_runner_is_reported_as_an_error_once_nothing_of_its_run_is_left(engine, wf, tmp_path):
+    # GIVEN a run whose step is running, and has a child in a session of its own
+    step_file, child_file = tmp_path / "step", tmp_path / "child"
+    engine.submit(wf.workflow("nb-lost", [wf.python("run", ORPHANING_STEP, str(step_file), str(child_file), "300")]))
+    step_pid = int(wf.wait_for(lambda: step_file.exists() and step_file.read_text(), what="the step to start"))
+    child_pid = int(wf.wait_for(lambda: child_file.exists() and child_file.read_text(), what="its child to start"))
     runner_pid = json.loads((engine.runs_dir / "nb-lost" / "runner.json").read_text())["pid"]
     # WHEN its runner is killed with SIGKILL
     os.kill(runner_pid, signal.SIGKILL)
@@ -63,9 +83,25 @@ def test_a_killed_runner_is_reported_as_an_error_and_delete_ends_its_step(engine
     state = wf.wait_for(lambda: (s := engine.status(["nb-lost"])["nb-lost"]).done and s, what="the Error")
     assert state.phase == ERROR
     assert "local runner exited unexpectedly" in state.message
-    # AND deleting it ends the step the runner left behind
-    assert psutil.pid_exists(step_pid)
+    # AND by then nothing of the run is left to record another end: not the step, not its child
+    assert gone(step_pid) and gone(child_pid)
+    # AND the Error is recorded, not recomputed: it stays as it is
+    assert json.loads((engine.runs_dir / "nb-lost" / "state.json").read_text())["phase"] == ERROR
     engine.delete("nb-lost")
-    wf.wait_for(lambda: not psutil.pid_exists(step_pid) or psutil.Process(step_pid).status() == psutil.STATUS_ZOMBIE,
-                what="the orphaned step to end")
     assert engine.status() == {}
+
+
+@pytest.mark.parametrize("ending", ["step-ends", "stopped"])
+def test_a_steps_orphan_in_its_own_session_ends_with_the_step(engine, wf, tmp_path, ending):
+    # GIVEN a step whose child left the step's session and process group
+    step_file, child_file = tmp_path / "step", tmp_path / "child"
+    seconds = "300" if ending == "stopped" else "0"
+    engine.submit(wf.workflow("nb-orphan", [wf.python("run", ORPHANING_STEP, str(step_file), str(child_file), seconds)]))
+    child_pid = int(wf.wait_for(lambda: child_file.exists() and child_file.read_text(), what="the child to start"))
+    # WHEN the step ends by itself, or is stopped
+    if ending == "stopped":
+        engine.stop("nb-orphan")
+    state = engine.wait("nb-orphan")
+    # THEN the workflow is over and the child did not outlive the step
+    assert state.done
+    assert gone(child_pid)

@@ -96,12 +96,34 @@ def fails_first_time() -> nbformat.NotebookNode:
     )
 
 
+def spawns_daemon() -> nbformat.NotebookNode:
+    # Starts a child that leaves the kernel's session (setsid) and would
+    # sleep for ten minutes, with `token` in its command line so that a test
+    # can look for it; then sleeps `seconds` itself.
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            new_markdown_cell("Leaves a process of its own behind, in a session of its own, then sleeps."),
+            parameters_cell('token = "daemon"\nseconds = 0'),
+            new_code_cell(
+                "import subprocess, sys\n"
+                "daemon = subprocess.Popen([sys.executable, '-c', "
+                "'import os, time; os.setsid(); time.sleep(600)', token])\n"
+                'print("daemon started", daemon.pid, flush=True)'
+            ),
+            new_code_cell("import time\ntime.sleep(seconds)"),
+            new_code_cell('print("woke up")'),
+        ],
+    )
+
+
 FIXTURES = {
     "parameters.ipynb": typed_parameters,
     "divide_by_zero.ipynb": divide_by_zero,
     "no_kernelspec.ipynb": no_kernelspec,
     "sleep.ipynb": sleep,
     "fails_first_time.ipynb": fails_first_time,
+    "spawns_daemon.ipynb": spawns_daemon,
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -349,14 +351,17 @@ def test_sigterm_stops_the_kernel_and_records_the_partial_run(db_url, staging, u
     # THEN the pod exits non-zero at once, keeping what the notebook printed so far
     assert returncode != 0
     record = read_job(db_url, spec.job_id)
-    assert record.end_time is not None
     assert "sleeping" in outputs_text(staged(record, staging, "ipynb"))
     assert staged(record, staging, "html").exists()
     if user_stopped:
         assert (record.status, record.status_message) == (Status.STOPPED, STOPPED_BY_USER)
+        assert record.end_time is not None
     else:
-        assert (record.status, record.status_message) == (Status.FAILED, TERMINATED_MESSAGE)
-        # AND the exit handler replaces the pod's guess with what Argo knows
+        # AND, not knowing why it was stopped (a deadline? an eviction?), the
+        # pod does not settle the record: a final status is written once
+        assert (record.status, record.status_message) == (Status.IN_PROGRESS, TERMINATED_MESSAGE)
+        assert record.end_time is None
+        # AND the exit handler records the end with what Argo knows
         after = record_failure(
             spec,
             workflow_name="wf",
@@ -366,3 +371,68 @@ def test_sigterm_stops_the_kernel_and_records_the_partial_run(db_url, staging, u
         )
         assert after.status is Status.FAILED
         assert after.status_message == f"Run Failed: The node was low on resource: memory.; {OUTPUTS_MAY_BE_MISSING}"
+        assert after.end_time is not None
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs: a real filesystem that fills up, answering writes with ENOSPC.
+
+    Mounting needs root (as on the developers' machines and CI); elsewhere
+    the test is skipped rather than faked: a file-size limit (RLIMIT_FSIZE)
+    gives EFBIG, and /dev/full reads back endless zeros, unlike a full disk.
+    """
+    path = tmp_path / "disk"
+    path.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(path)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True)
+
+
+def fill(disk: Path) -> None:
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as error:
+        assert error.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("database", ["sqlite"])
+def test_a_full_disk_is_named_in_the_status_message(db_url, small_disk):
+    # GIVEN a one-off job whose staging folder is on a disk that fills up once its input is staged
+    staging = small_disk / "staging"
+    staging.mkdir()
+    spec = create_job_like_the_server(
+        definition_spec("parameters.ipynb", staging, db_url, output_formats=["ipynb", "html"]), db_url
+    )
+    fill(small_disk)
+    # WHEN the pod runs it
+    result = runtime_cli("run", *workflow_args(spec, new_uid()))
+    # THEN the pod itself records FAILED, the status naming the OS error, not only an exit code
+    record = read_job(db_url, spec.job_id)
+    assert result.returncode == 1, result.stderr
+    assert record.status is Status.FAILED
+    assert record.status_message.startswith("OSError: [Errno 28] No space left on device"), record.status_message
+    # AND the output that could not be made says why
+    assert "output 'html' not written: the executed notebook could not be read" in record.status_message
+    # AND the log that could not be written is reported once, not once a line
+    assert result.stderr.count("Cannot write the run log") == 1, result.stderr
+    assert "--- Logging error ---" not in result.stderr
+
+
+@pytest.mark.parametrize("outcome", [Status.COMPLETED, Status.FAILED, Status.IN_PROGRESS], ids=str)
+@pytest.mark.parametrize("settled", [Status.COMPLETED, Status.FAILED], ids=str)
+def test_an_end_recorded_by_someone_else_is_not_overwritten(settled, outcome):
+    # GIVEN a record the scheduler settled while the pod was still running (its workflow was found over)
+    row = snapshot(settled, "local runner exited unexpectedly", end_time=5)
+    # WHEN the pod comes to record its own outcome THEN it leaves the record as it is: an end is recorded once
+    assert finishing(outcome, "late")(row) is None

@@ -13,7 +13,11 @@ Semantics, matching Argo where Argo has an answer:
   already in use is refused (Argo: 409 AlreadyExists); generateName gets
   five random characters appended, as Kubernetes does.
 - status() of unknown names leaves them out of the answer (as a list call
-  would). A run whose runner died is reported as Error.
+  would). A run whose runner died is reported as Error, once every process
+  of the run is gone: whoever finds the runner dead first kills what it left
+  (the steps die with the runner; their orphans are found by the run's
+  environment marker), then records the Error, so that nothing still
+  running can record a different end afterwards.
 - stop() is Argo's Stop: the running step's process group is terminated
   (SIGTERM, then SIGKILL after `stop_grace_seconds`), the workflow fails with
   "Stopped with strategy 'Stop'" and the exit handler still runs. It returns
@@ -53,10 +57,12 @@ from typing import Any, Iterable
 
 from traitlets import Float, Unicode, default
 
+from .. import processes
 from . import local_cron, local_manifest, selectors
 from .local_secrets import SECRETS_DIR, SecretStore
 from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .local_rundir import (
+    RUN_MARKER,
     RUNS_DIR,
     RunDir,
     is_alive,
@@ -64,7 +70,6 @@ from .local_rundir import (
     process_identity,
     read_json,
     request,
-    terminate_group,
     write_json,
 )
 
@@ -200,6 +205,7 @@ class LocalEngine(Engine):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "argo_scheduler.engines.local_runner", str(run_dir.path)],
                 cwd=run_dir.path,
+                env={**os.environ, RUN_MARKER: uid},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -258,8 +264,7 @@ class LocalEngine(Engine):
             # It may have written its last state between our two reads.
             state = read_json(run_dir.state) or state
             if state.get("phase") not in DONE_PHASES:
-                lost = RUNNER_EXITED if read_json(run_dir.runner) is not None else RUNNER_NEVER_STARTED
-                state = dict(state, phase=ERROR, message=lost)
+                state = self._settle_lost(run_dir, run, state)
         return WorkflowState(
             name=run["name"],
             phase=state.get("phase", PENDING),
@@ -270,6 +275,23 @@ class LocalEngine(Engine):
             uid=run.get("uid"),
             annotations=dict(run.get("annotations") or {}),
         )
+
+    def _settle_lost(self, run_dir: RunDir, run: dict, state: dict) -> dict:
+        """Record the end of a run whose runner is gone, once nothing of the run is left running.
+
+        Until its processes are gone, a step could still record an outcome
+        of its own after this one: they are killed first (SIGKILL — nobody
+        is left to record what a graceful stop would lead to).
+        """
+        self._end_orphans(run_dir)
+        lost = RUNNER_EXITED if read_json(run_dir.runner) is not None else RUNNER_NEVER_STARTED
+        state = dict(state, phase=ERROR, message=lost, finishedAt=state.get("finishedAt") or now_ms())
+        try:
+            write_json(run_dir.state, state)
+        except FileNotFoundError:
+            pass  # deleted meanwhile
+        self.log.warning("local engine: workflow %s: %s", run_dir.name, lost)
+        return state
 
     def wait(self, name: str, timeout: float = 60.0, poll_interval: float = 0.1) -> WorkflowState:
         """Poll until run `name` is done; TimeoutError if it is not within `timeout` seconds."""
@@ -346,12 +368,15 @@ class LocalEngine(Engine):
         return not is_alive(identity)
 
     def _end_orphans(self, run_dir: RunDir) -> None:
-        """Terminate the step processes a dead runner left behind (still verified to be them)."""
-        grace = float((read_json(run_dir.run) or {}).get("stopGraceSeconds", self.stop_grace_seconds))
-        for node in (read_json(run_dir.state) or {}).get("nodes", {}).values():
-            identity = node.get("process")
-            if identity and is_alive(identity):
-                terminate_group(int(identity["pid"]), grace)
+        """Kill every process a dead runner left behind: those carrying the run's marker."""
+        uid = (read_json(run_dir.run) or {}).get("uid")
+        if not uid:
+            return
+        left = processes.end(processes.marked(RUN_MARKER, uid))
+        if left:
+            self.log.error(
+                "local engine: workflow %s: processes %s would not die", run_dir.name, [p.pid for p in left]
+            )
 
     # -- Secrets ------------------------------------------------------------
 

@@ -18,6 +18,13 @@ Each pass (every `poll_interval` seconds), for every cron:
   is submitted through LocalEngine.submit. Its name is deterministic, so a
   time fired before a crash is recognised, never fired twice.
 
+An agent started by ensure_agent() (`--exit-when-idle`) exits once its state
+directory has no cron left, so that deleting the last job definition leaves
+no agent behind; `argo-scheduler agent` keeps running. stop_agent() stops
+every agent of a state directory whatever its state: one just spawned that
+has not taken the lock yet (found by its command line), one running (the
+lock and agent.json), one already on its way out.
+
 Missed times (the agent was not running) fire once, not once each: only the
 latest, as Kubernetes CronJobs do — Argo itself would fire it only with a
 startingDeadlineSeconds. Scheduled times before a cron's creation, last
@@ -38,19 +45,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import psutil
 from traitlets import Float, Instance
 from traitlets.config import LoggingConfigurable
 
+from .. import processes
 from . import local_cron
 from .base import DONE_PHASES, ERROR, FAILED, SUCCEEDED, EngineError, WorkflowNotFound, WorkflowState
 from .local import LocalEngine
 from .local_rundir import is_alive, process_identity, read_json, write_json
 
+AGENT_MODULE = "argo_scheduler.engines.local_agent"
 LOCK_FILE = "agent.lock"
 PID_FILE = "agent.json"
 LOG_FILE = "agent.log"
 EXIT_ALREADY_RUNNING = 1
 EXIT_USAGE = 2
+
+log = logging.getLogger(__name__)
 
 # Agents this process started, by state dir: polled so that one which ended
 # does not stay a zombie, and so that a call right after a start, before the
@@ -128,12 +140,16 @@ class LocalAgent(LoggingConfigurable):
         """Make serve() return after the pass under way (safe to call from a signal handler)."""
         self._stopping = True
 
-    def serve(self, lock: AgentLock | None = None) -> None:
+    def serve(self, lock: AgentLock | None = None, exit_when_idle: bool = False) -> None:
+        """Pass over the crons until stopped; with `exit_when_idle`, until no cron is left."""
         self.log.info("agent: firing the crons of %s every %s s", self.engine.crons_dir, self.poll_interval)
         while not self._stopping:
             started = time.monotonic()
             if lock is not None and not lock.still_ours():
                 self.log.warning("agent: %s is gone, so is the state directory: exiting", lock.path)
+                return
+            if exit_when_idle and lock is not None and not self._has_crons() and self._let_go(lock):
+                self.log.info("agent: no cron left in %s: exiting", self.engine.crons_dir)
                 return
             try:
                 self.run_once()
@@ -142,6 +158,30 @@ class LocalAgent(LoggingConfigurable):
             while not self._stopping and time.monotonic() - started < self.poll_interval:
                 time.sleep(min(0.2, self.poll_interval))
         self.log.info("agent: stopped")
+
+    def _has_crons(self) -> bool:
+        try:
+            return any(local_cron.is_cron_name(p.name) for p in self.engine.crons_dir.iterdir())
+        except FileNotFoundError:
+            return False
+
+    def _let_go(self, lock: AgentLock) -> bool:
+        """Release the lock if no cron is left; True if this agent is to exit.
+
+        The cron is looked for again once the lock is free: a cron created
+        meanwhile was created before its creator's ensure_agent() looked at
+        the lock, so either that call saw the lock free and started an agent,
+        or this agent sees the cron here and carries on.
+        """
+        lock.release()
+        if not self._has_crons():
+            return True
+        for _ in range(5):
+            if lock.acquire():
+                return False
+            time.sleep(0.05)
+        # Another agent (or a starter's lock probe, which then starts one) has it.
+        return True
 
     def run_once(self, now: datetime | None = None) -> list[str]:
         """One pass over every cron at time `now` (default: the clock); the names of the runs it started."""
@@ -267,6 +307,7 @@ def ensure_agent(state_dir: str | os.PathLike) -> bool:
 
     Cheap when an agent runs: one attempt at its lock. The agent is not
     waited for; should two callers race, the second agent exits at once.
+    It exits by itself once `state_dir` has no cron left.
     """
     _reap()
     state = Path(state_dir).expanduser().resolve()
@@ -275,7 +316,7 @@ def ensure_agent(state_dir: str | os.PathLike) -> bool:
     state.mkdir(parents=True, exist_ok=True)
     with open(state / LOG_FILE, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "argo_scheduler.engines.local_agent", "--state-dir", str(state)],
+            [sys.executable, "-m", AGENT_MODULE, "--state-dir", str(state), "--exit-when-idle"],
             cwd=state,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -289,36 +330,57 @@ def ensure_agent(state_dir: str | os.PathLike) -> bool:
 
 
 def stop_agent(state_dir: str | os.PathLike, timeout: float = 10.0) -> bool:
-    """Stop the agent of `state_dir` (SIGTERM, SIGKILL after `timeout`); False if none ran.
+    """Stop every agent process of `state_dir` (SIGTERM, SIGKILL after `timeout`); False if none ran.
 
-    Runs it started are separate processes and keep running.
+    Whatever its state: starting (spawned, not holding the lock yet),
+    running, or exiting. Returns once they are gone. Runs they started are
+    separate processes and keep running.
     """
+    _reap()
     state = Path(state_dir).expanduser()
-    if not agent_running(state):
+    agents = _agent_processes(state)
+    if not agents:
         return False
-    deadline = time.monotonic() + timeout
+    left = processes.end(agents, grace=timeout)
+    _reap()
+    if left:
+        log.error("agent of %s: processes %s would not die", state, [p.pid for p in left])
+    return True
+
+
+def _agent_processes(state: Path) -> list[psutil.Process]:
+    """The agent processes of `state`: the one agent.json names, and any started for it by its command line."""
+    found: dict[int, psutil.Process] = {}
     identity = read_json(state / PID_FILE)
-    # An agent that just took the lock may not have written its pid yet.
-    while not is_alive(identity) and agent_running(state) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        identity = read_json(state / PID_FILE)
-    if not is_alive(identity):
-        return not agent_running(state)
-    for sig, grace in ((signal.SIGTERM, max(deadline - time.monotonic(), 0.0)), (signal.SIGKILL, 5.0)):
+    if is_alive(identity):
         try:
-            os.kill(int(identity["pid"]), sig)
-        except ProcessLookupError:
+            found[int(identity["pid"])] = psutil.Process(int(identity["pid"]))
+        except psutil.Error:
             pass
-        until = time.monotonic() + grace
-        while time.monotonic() < until:
-            _reap()
-            if not is_alive(identity) and not agent_running(state):
-                return True
-            time.sleep(0.05)
-    return not agent_running(state)
+    target = state.resolve()
+    for proc in processes.by_command(lambda proc, argv: _agent_of(proc, argv, target)):
+        found.setdefault(proc.pid, proc)
+    return list(found.values())
 
 
-def run_agent(state_dir: str | None = None, once: bool = False, config_file: str | None = None) -> int:
+def _agent_of(proc: psutil.Process, argv: list[str], target: Path) -> bool:
+    """Whether `argv` is an agent's (`-m …local_agent` or `argo-scheduler agent`) for the state dir `target`."""
+    if AGENT_MODULE not in argv and "agent" not in argv:
+        return False
+    if "--state-dir" not in argv:
+        return False
+    index = argv.index("--state-dir") + 1
+    if index >= len(argv):
+        return False
+    path = Path(argv[index])
+    if not path.is_absolute():
+        path = Path(proc.cwd()) / path
+    return path.resolve() == target
+
+
+def run_agent(
+    state_dir: str | None = None, once: bool = False, config_file: str | None = None, exit_when_idle: bool = False
+) -> int:
     """The agent process: take the lock, then serve (or one pass with `once`); the exit status."""
     from ..config import load_config
 
@@ -359,7 +421,7 @@ def run_agent(state_dir: str | None = None, once: bool = False, config_file: str
         else:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 signal.signal(sig, lambda *_: agent.stop())
-            agent.serve(lock)
+            agent.serve(lock, exit_when_idle=exit_when_idle)
     finally:
         if (read_json(pid_file) or {}).get("pid") == os.getpid():
             pid_file.unlink(missing_ok=True)
@@ -374,8 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", help="the local engine's state directory (default: c.LocalEngine.state_dir)")
     parser.add_argument("--once", action="store_true", help="one pass over the crons, then exit")
     parser.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
+    parser.add_argument(
+        "--exit-when-idle", action="store_true", help="exit once the state directory has no cron left"
+    )
     args = parser.parse_args(argv)
-    return run_agent(args.state_dir, once=args.once, config_file=args.config)
+    return run_agent(args.state_dir, once=args.once, config_file=args.config, exit_when_idle=args.exit_when_idle)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 RUNS_DIR = "runs"
+# In the environment of a run's runner, and so of every process its steps
+# start (setsid or not): NAME=<the run's uid>. How the processes of a run
+# whose runner died are found (processes.marked).
+RUN_MARKER = "ARGO_SCHEDULER_LOCAL_RUN"
 
 
 def now_ms() -> int:

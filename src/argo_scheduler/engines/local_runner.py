@@ -9,8 +9,15 @@ messages ("Error (exit code 1)", "Stopped with strategy 'Stop'").
 
 Each container is a subprocess started from an argv list (never a shell), in
 its own process group, so that stopping it reaches its children too. When a
-container's main process ends, whatever it left behind in its group is
-killed, as Kubernetes does when a container exits.
+container's main process ends, whatever it left behind is killed, as
+Kubernetes does when a container exits: not only its group but every
+descendant, including those that started a session of their own, because
+the runner is a child subreaper (processes.become_subreaper) and so
+inherits every orphan of its steps. A step dies with the runner
+(PR_SET_PDEATHSIG): a runner killed outright leaves no step to record an
+outcome the runner can no longer see; whoever then finds the runner dead
+(LocalEngine) ends what is left, found by the run's environment marker
+(RUN_MARKER), before it reports the run as Error.
 
 It watches two request files: `stop` (from stop(): the current step's group
 is terminated, the workflow fails, the exit handler still runs) and `abort`
@@ -37,6 +44,7 @@ from collections import ChainMap
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from .. import processes
 from . import local_manifest
 from . import when as when_expr
 from .base import ERROR, FAILED, RUNNING, SUCCEEDED
@@ -392,6 +400,7 @@ class Runner:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     close_fds=True,
+                    preexec_fn=processes.die_with_parent(),
                 )
         except OSError as exc:
             # On Argo, a container that cannot start is an error of the run, not of the code.
@@ -401,8 +410,10 @@ class Runner:
         try:
             returncode, ended_by = self._wait(proc)
         finally:
-            # The container is over: nothing it started outlives it.
+            # The container is over: nothing it started outlives it, in its
+            # group or not (its orphans are ours, as the subreaper).
             signal_group(proc.pid, signal.SIGKILL)
+            processes.end_descendants()
         node.pop("process", None)
         # Kubernetes reports death by signal N as exit code 128 + N.
         node["exitCode"] = returncode if returncode >= 0 else 128 - returncode
@@ -435,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m argo_scheduler.engines.local_runner RUN_DIR", file=sys.stderr)
         return 2
     run_dir = RunDir(args[0])
+    processes.become_subreaper()
     runner: Runner | None = None
     try:
         runner = Runner(run_dir)

@@ -66,6 +66,7 @@ def _execute(args: argparse.Namespace, spec: RunSpec, db_url: str | None) -> int
             notifiers=pod_notifiers(spec),
             attempt=Attempt.from_retries(args.retry_number, args.retry_limit),
             cell_timeout=args.cell_timeout,
+            own_process_tree=True,
         )
         return result.exit_code
     from .failure import record_failure

@@ -47,6 +47,16 @@ def kernel_for(nb: nbformat.NotebookNode, requested: str | None) -> str:
     return name
 
 
+def error_message(error: BaseException) -> str:
+    """A failure the user did not write, as the status message names it.
+
+    An OSError keeps its errno and file ("OSError: [Errno 28] No space left on
+    device: '/…/report.ipynb'"): a full disk or a read-only staging folder is
+    something the user can act on only if the status says so.
+    """
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
 def cell_error_message(error: PapermillExecutionError) -> str:
     what = f"{error.ename}: {error.evalue}" if error.evalue else error.ename
     return f"{what} (in cell In [{error.exec_count}])"
@@ -151,7 +161,13 @@ def write_outputs(executed_path: str, targets: Mapping[str, str], cwd: str) -> d
     written; one failing (unknown name, missing pandoc or TeX) does not keep
     the others from being written.
     """
-    nb = nbformat.read(executed_path, as_version=4)
+    try:
+        nb = nbformat.read(executed_path, as_version=4)
+    except Exception as error:
+        # An executed notebook cut short (a full disk) cannot be converted.
+        reason = f"the executed notebook could not be read: {error_message(error)}"
+        log.error("No output written: %s", reason)
+        return {fmt: reason for fmt in targets}
     failures: dict[str, str] = {}
     for fmt, path in targets.items():
         resources = {"metadata": {"name": os.path.splitext(os.path.basename(path))[0], "path": cwd}}
@@ -168,7 +184,7 @@ def write_outputs(executed_path: str, targets: Mapping[str, str], cwd: str) -> d
         # PandocMissing, OSError for a missing xelatex, template errors);
         # whichever it is, it is this format's failure only.
         except Exception as error:
-            reason = f"{type(error).__name__}: {' '.join(str(error).split())}"
+            reason = error_message(error)
             failures[fmt] = reason
             log.error("Could not write the %s output: %s", fmt, reason)
         else:

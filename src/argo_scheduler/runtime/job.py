@@ -15,11 +15,12 @@ from typing import Any, Callable, Mapping, Sequence
 from jupyter_scheduler.models import Status
 from jupyter_scheduler.utils import get_utc_timestamp
 
+from .. import processes
 from ..spec import RunSpec
 from . import attempts
 from .attempts import ONLY, Attempt
 from .events import Event, Notifier, build_event, notify
-from .execute import NotebookFailed, run_notebook, write_outputs
+from .execute import NotebookFailed, Terminated, error_message, run_notebook, write_outputs
 from .records import (
     STOPPED_BY_USER,
     JobSnapshot,
@@ -34,6 +35,11 @@ from .staging import JobFiles, stage_input
 log = logging.getLogger(__name__)
 
 _USER_STOP = (Status.STOPPING, Status.STOPPED)
+_SETTLED = (Status.COMPLETED, Status.FAILED)
+
+# Seconds the notebook's leftover processes get between SIGTERM and SIGKILL
+# once the run is over.
+LEFTOVER_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,16 @@ def starting(attempt: Attempt, message: str | None) -> Callable[[JobSnapshot], M
     return decide
 
 
-def finishing(status: Status, message: str | None) -> Callable[[JobSnapshot], Mapping[str, Any]]:
-    """The final record's changes, unless the user stopped the run meanwhile: then STOPPED."""
+def finishing(status: Status, message: str | None) -> Callable[[JobSnapshot], Mapping[str, Any] | None]:
+    """The final record's changes, unless the user stopped the run meanwhile: then STOPPED.
 
-    def decide(row: JobSnapshot) -> Mapping[str, Any]:
+    A record that someone else already settled (the scheduler, having found
+    the workflow over) is left as it is: an end is recorded once.
+    """
+
+    def decide(row: JobSnapshot) -> Mapping[str, Any] | None:
+        if row.status in _SETTLED and row.end_time is not None:
+            return None
         if row.status in _USER_STOP:
             return {
                 "status": Status.STOPPED.value,
@@ -114,34 +126,50 @@ def execute_job(spec: RunSpec, files: JobFiles, cell_timeout: int | None = None)
     """Run the staged notebook and write every requested output; COMPLETED or FAILED with why.
 
     Outputs are written whether or not the notebook failed: the partly
-    executed notebook shows where and why.
+    executed notebook shows where and why. A run cut short by SIGTERM is
+    IN_PROGRESS with TERMINATED_MESSAGE: the pod does not know why it was
+    stopped (the user, the deadline, an eviction), the exit handler does,
+    and records the end once.
     """
     failure: str | None = None
-    with tempfile.TemporaryDirectory(prefix="argo-scheduler-") as scratch:
-        # papermill writes the executed notebook straight to the ipynb output;
-        # without one, it goes to a scratch file that the other formats read.
-        executed = files.outputs.get("ipynb") or os.path.join(scratch, os.path.basename(files.input))
-        try:
-            stage_input(spec.input_path, files)
-            run_notebook(
-                files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder, cell_timeout=cell_timeout
-            )
-        except NotebookFailed as error:
-            failure = str(error)
-        # Anything else (an unreadable notebook, a full disk, a papermill
-        # bug) is still this run's failure and must reach the record.
-        except Exception as error:
-            log.exception("The run failed")
-            failure = f"{type(error).__name__}: {error}"
-        if failure:
-            log.error("Run failed: %s", failure)
-        others = {fmt: path for fmt, path in files.outputs.items() if fmt != "ipynb"}
-        if os.path.exists(executed):
-            output_failures = write_outputs(executed, others, cwd=files.folder)
-        else:
-            log.error("No executed notebook: no output was written")
-            output_failures = {}
-    return _outcome(failure, output_failures)
+    terminated = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="argo-scheduler-") as scratch:
+            # papermill writes the executed notebook straight to the ipynb output;
+            # without one, it goes to a scratch file that the other formats read.
+            executed = files.outputs.get("ipynb") or os.path.join(scratch, os.path.basename(files.input))
+            try:
+                stage_input(spec.input_path, files)
+                run_notebook(
+                    files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder,
+                    cell_timeout=cell_timeout,
+                )
+            except NotebookFailed as error:
+                failure = str(error)
+                terminated = isinstance(error.__cause__, Terminated)
+            # Anything else (an unreadable notebook, a full disk, a papermill
+            # bug) is still this run's failure and must reach the record.
+            except Exception as error:
+                log.exception("The run failed")
+                failure = error_message(error)
+            if failure:
+                log.error("Run failed: %s", failure)
+            others = {fmt: path for fmt, path in files.outputs.items() if fmt != "ipynb"}
+            if not others:
+                output_failures = {}
+            elif os.path.exists(executed):
+                output_failures = write_outputs(executed, others, cwd=files.folder)
+            else:
+                log.error("No executed notebook: no output was written")
+                output_failures = {}
+    except OSError as error:
+        # The scratch folder could not be made or removed (a full /tmp).
+        log.exception("The run failed")
+        failure, output_failures = failure or error_message(error), {}
+    status, message = _outcome(failure, output_failures)
+    if terminated:
+        return Status.IN_PROGRESS, message
+    return status, message
 
 
 def run_job(
@@ -153,8 +181,14 @@ def run_job(
     notifiers: Sequence[Notifier] = (),
     attempt: Attempt = ONLY,
     cell_timeout: int | None = None,
+    own_process_tree: bool = False,
 ) -> RunResult:
     """Run one job the way its pod does, and record it; the caller decides what to exit with.
+
+    `own_process_tree` is for the pod's process alone (python -m
+    argo_scheduler.runtime): it becomes the subreaper of what the notebook
+    starts and ends all of it (every descendant of the process) before the
+    outcome is recorded.
 
     `db_url` overrides the spec's and the environment's. `attempt` is which
     of the run's attempts this pod is: a failure with attempts left keeps
@@ -163,6 +197,8 @@ def run_job(
     the database cannot be reached: then nothing could be recorded.
     """
     job_id = job_id_for(spec, workflow_uid)
+    if own_process_tree:
+        processes.become_subreaper()
     with JobStore(resolve_db_url(spec, db_url)) as store:
         store.ensure_schema()
         record, created = store.ensure_job(spec, job_id)
@@ -188,8 +224,20 @@ def run_job(
                 log.info("The job was stopped before it started: not running it")
                 status, message = Status.STOPPED, None
             else:
-                status, message = execute_job(spec, files, cell_timeout)
-                status, message = attempt_outcome(attempt, status, message, files.folder)
+                try:
+                    status, message = execute_job(spec, files, cell_timeout)
+                    status, message = attempt_outcome(attempt, status, message, files.folder)
+                except Exception as error:
+                    # Whatever broke (a full disk under the staging folder),
+                    # the record must say what, not only the pod's exit code.
+                    log.exception("The run failed")
+                    status, message = Status.FAILED, error_message(error)
+            if own_process_tree:
+                # The run is over: so is whatever the notebook started, in
+                # a session of its own or not (its orphans are ours).
+                left = processes.end_descendants(LEFTOVER_GRACE_SECONDS)
+                if left:
+                    log.error("Processes the notebook started would not end: %s", [p.pid for p in left])
             final = store.update(job_id, finishing(status, message))
             if final is None:
                 log.warning("The record of job %s was deleted during the run (%s)", job_id, status.value)

@@ -8,6 +8,7 @@ outlives the pod, so a user can read why a run failed without kubectl.
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -19,6 +20,34 @@ RUN_LOGGERS = ("argo_scheduler", "papermill")
 log = logging.getLogger(__name__)
 
 
+class _RunLogHandler(logging.FileHandler):
+    """A FileHandler that, when the file cannot be written (a full disk), says so once and stops trying.
+
+    logging's own handler prints a traceback to stderr for every record it
+    fails to write, which buries the one line that says why the run failed.
+    """
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        print(f"Cannot write the run log {self.baseFilename}: {type(error).__name__}: {error}", file=sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            # Flushing what could not be written fails again: already said.
+            pass
+
+
 @contextmanager
 def run_log(path: str) -> Iterator[None]:
     """Append the runtime's and papermill's log records to `path` while the block runs.
@@ -28,7 +57,7 @@ def run_log(path: str) -> Iterator[None]:
     """
     try:
         # Append: a retried pod of the same run adds to the first attempt's log.
-        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+        handler = _RunLogHandler(path, mode="a", encoding="utf-8")
     except OSError as error:
         log.warning("Cannot write the run log %s: %s", path, error)
         yield
