@@ -478,7 +478,7 @@ def cmd_stop(args) -> int:
 
 
 def cmd_agent(args) -> int:
-    from .engines.local_agent import run_agent
+    from .engines.local.agent import run_agent
 
     return run_agent(args.state_dir, once=args.once, config_file=args.config)
 

@@ -15,7 +15,7 @@ import pytest
 
 from argo_scheduler import processes
 from argo_scheduler.engines.local import LocalEngine
-from argo_scheduler.engines.local_rundir import is_alive, read_json
+from argo_scheduler.engines.local.rundir import is_alive, read_json
 from argo_scheduler.workflow import job_workflow_name
 
 

@@ -124,7 +124,7 @@ def cron(
 @pytest.fixture
 def agent(engine):
     """The agent's one pass, driven with an injected "now" — no process, no waiting for the clock."""
-    from argo_scheduler.engines.local_agent import LocalAgent
+    from argo_scheduler.engines.local.agent import LocalAgent
 
     return LocalAgent(engine=engine)
 
@@ -132,7 +132,7 @@ def agent(engine):
 @pytest.fixture
 def agent_processes(engine):
     """Stops whatever agent process a test started for the engine's state dir, and checks it is gone."""
-    from argo_scheduler.engines.local_agent import agent_running, stop_agent
+    from argo_scheduler.engines.local.agent import agent_running, stop_agent
 
     yield engine.state_dir
     stop_agent(engine.state_dir)

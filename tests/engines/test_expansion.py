@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from argo_scheduler.engines.expansion import expand, expand_env
+from argo_scheduler.engines.local.expr.expansion import expand, expand_env
 
 
 @pytest.mark.parametrize(

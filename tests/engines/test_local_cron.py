@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from argo_scheduler.engines import local_cron, local_manifest
+from argo_scheduler.engines.local import cron as local_cron, manifest as local_manifest
 from argo_scheduler.engines.base import EngineError, UnsupportedManifest, WorkflowNotFound
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from argo_scheduler.engines import local_cron
+from argo_scheduler.engines.local import cron as local_cron
 from argo_scheduler.engines.base import FAILED, SUCCEEDED
 
 MINUTE = timedelta(minutes=1)
@@ -99,7 +99,7 @@ def test_a_time_fired_before_a_crash_is_not_fired_again(engine, agent, wf):
 
 
 def test_two_agents_passing_at_the_same_time_start_one_run(engine, agent, wf):
-    from argo_scheduler.engines.local_agent import LocalAgent
+    from argo_scheduler.engines.local.agent import LocalAgent
 
     engine.create_cron(wf.cron("tiny", [wf.python("run", "pass")]))
     first = first_time(engine, "tiny")

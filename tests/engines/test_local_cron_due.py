@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from argo_scheduler.engines import local_cron
-from argo_scheduler.engines.local_cron import latest_due
+from argo_scheduler.engines.local import cron as local_cron
+from argo_scheduler.engines.local.cron import latest_due
 
 
 def utc(*fields: int) -> datetime:

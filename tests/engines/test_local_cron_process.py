@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from argo_scheduler import processes
-from argo_scheduler.engines.local_agent import (
+from argo_scheduler.engines.local.agent import (
     LOG_FILE,
     PID_FILE,
     AgentLock,
@@ -22,10 +22,10 @@ from argo_scheduler.engines.local_agent import (
     ensure_agent,
     stop_agent,
 )
-from argo_scheduler.engines.local_rundir import is_alive, read_json
+from argo_scheduler.engines.local.rundir import is_alive, read_json
 
 START_AGENT = (
-    "import sys; from argo_scheduler.engines.local_agent import ensure_agent; "
+    "import sys; from argo_scheduler.engines.local.agent import ensure_agent; "
     "sys.exit(0 if ensure_agent(sys.argv[1]) else 3)"
 )
 
@@ -59,7 +59,7 @@ def a_schedule(engine, wf):
 
 def agent_processes_of(state_dir: str) -> list[psutil.Process]:
     """Every process whose command line names `state_dir`'s agent, holding the lock or not."""
-    return processes.by_command(lambda proc, argv: "argo_scheduler.engines.local_agent" in argv and state_dir in argv)
+    return processes.by_command(lambda proc, argv: "argo_scheduler.engines.local.agent" in argv and state_dir in argv)
 
 
 def as_if_due_a_minute_ago(engine, name: str) -> None:
@@ -92,7 +92,7 @@ def test_ensure_agent_starts_one_that_outlives_its_starter_and_stop_agent_ends_i
 @pytest.mark.parametrize(
     "command",
     [
-        ["-m", "argo_scheduler.engines.local_agent", "--state-dir"],
+        ["-m", "argo_scheduler.engines.local.agent", "--state-dir"],
         ["-m", "argo_scheduler.cli", "agent", "--state-dir"],
         ["-m", "argo_scheduler.cli", "agent", "--once", "--state-dir"],
     ],
@@ -203,7 +203,7 @@ def test_an_agent_exits_once_the_last_cron_is_deleted(engine, wf, agent_processe
 
 def test_an_agent_keeps_going_when_a_cron_comes_as_it_lets_go(engine, wf, tmp_path):
     # GIVEN an agent (in this process) holding the lock of a state dir without crons
-    from argo_scheduler.engines.local_agent import LocalAgent
+    from argo_scheduler.engines.local.agent import LocalAgent
 
     lock = AgentLock(engine.state_dir)
     assert lock.acquire()

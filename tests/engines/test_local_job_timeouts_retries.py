@@ -12,8 +12,8 @@ from jupyter_scheduler.models import CreateJob, CreateJobDefinition, UpdateJobDe
 from jupyter_scheduler.orm import Job, JobDefinition
 from traitlets.config import Config
 
-from argo_scheduler.engines import local_cron
-from argo_scheduler.engines.local_agent import stop_agent
+from argo_scheduler.engines.local import cron as local_cron
+from argo_scheduler.engines.local.agent import stop_agent
 from argo_scheduler.workflow import job_workflow_name
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from argo_scheduler.engines.base import EngineError, UnsupportedManifest
-from argo_scheduler.engines.local_manifest import parse
+from argo_scheduler.engines.local.manifest import parse
 
 
 def base_manifest() -> dict:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from argo_scheduler.engines.templating import (
+from argo_scheduler.engines.local.expr.templating import (
     TemplateError,
     UnresolvedTag,
     UnsupportedTag,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from argo_scheduler.engines.when import WhenError, evaluate
+from argo_scheduler.engines.local.expr.when import WhenError, evaluate
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from jupyter_scheduler.orm import create_tables
 from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.engines import local_cron, local_manifest
+from argo_scheduler.engines.local import cron as local_cron, manifest as local_manifest
 from argo_scheduler.environments import ArgoEnvironmentManager
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"

@@ -13,7 +13,8 @@ import re
 import pytest
 from samples import sample_definition, sample_job
 
-from argo_scheduler.engines import local_cron, local_manifest, templating
+from argo_scheduler.engines.local import cron as local_cron, manifest as local_manifest
+from argo_scheduler.engines.local.expr import templating
 from argo_scheduler.engines.base import EngineError
 from argo_scheduler.podspec.hostpath import HostPathPodSpecMutator
 from argo_scheduler.spec import RunSpec

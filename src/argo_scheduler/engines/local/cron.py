@@ -37,9 +37,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from .. import schedules as cron_syntax
-from . import local_manifest
-from .base import EngineError, UnsupportedManifest
+from ... import schedules as cron_syntax
+from . import manifest as local_manifest
+from ..base import EngineError, UnsupportedManifest
 
 CRONS_DIR = "crons"
 # Argo refuses longer CronWorkflow names: `-<10 digits>` must still fit in 63.

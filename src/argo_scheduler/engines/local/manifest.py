@@ -10,7 +10,7 @@ Honoured: kind Workflow; metadata name / generateName / namespace / labels /
 annotations; spec entrypoint, onExit, arguments.parameters (name, value);
 templates of type `container` (image recorded, command + args as argv, env
 name/value and name/valueFrom.secretKeyRef — read when the step starts from
-the engine's Secret store, see local_secrets — and workingDir) and `steps`
+the engine's Secret store, see secrets.py — and workingDir) and `steps`
 (name, template, when, arguments.parameters); template inputs.parameters
 (name, value, default); spec.activeDeadlineSeconds (the workflow's deadline;
 the onExit handler is exempt, as on Argo); a container template's
@@ -42,9 +42,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from . import templating
-from . import when as when_expr
-from .base import EngineError, UnsupportedManifest
+from .expr import templating
+from .expr import when as when_expr
+from ..base import EngineError, UnsupportedManifest
 
 API_VERSION = "argoproj.io/v1alpha1"
 

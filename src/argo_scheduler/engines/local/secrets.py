@@ -19,7 +19,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from .base import EngineError
+from ..base import EngineError
 
 SECRETS_DIR = "secrets"
 

@@ -2,10 +2,10 @@
 
 The embedded default when no Argo is configured, and the harness that
 proves the pod-side code end to end: it executes the very manifest the
-builder renders for Argo (see local_manifest for what it honours, ignores and
-refuses), each run in a detached runner process (local_runner) that survives
+builder renders for Argo (see manifest.py for what it honours, ignores and
+refuses), each run in a detached runner process (runner.py) that survives
 the Jupyter server. All state lives in files under `state_dir` (see
-local_rundir), so any process — the server, the CLI, a test — sees the same
+rundir.py), so any process — the server, the CLI, a test — sees the same
 runs.
 
 Semantics, matching Argo where Argo has an answer:
@@ -31,11 +31,11 @@ Semantics, matching Argo where Argo has an answer:
   removed. It waits for the runner to be gone before removing anything.
 - stop() and delete() of an unknown name raise EngineError (Argo: 404).
 - Secrets (put_secret/delete_secret) are files readable only by their
-  owner under `secrets/` (local_secrets); a container's env
+  owner under `secrets/` (secrets.py); a container's env
   `valueFrom.secretKeyRef` reads them when its step starts, and a missing
   required one fails the step as a pod's CreateContainerConfigError would.
-- CronWorkflows are checked (local_cron) and stored under `crons/`; the
-  agent (local_agent, started by ensure_agent()) fires them through submit().
+- CronWorkflows are checked (cron.py) and stored under `crons/`; the
+  agent (agent.py, started by ensure_agent()) fires them through submit().
   Scheduled times before a cron's creation, last update or last resume
   never fire.
 """
@@ -57,11 +57,11 @@ from typing import Any, Iterable
 
 from traitlets import Float, Unicode, default
 
-from .. import processes
-from . import local_cron, local_manifest, selectors
-from .local_secrets import SECRETS_DIR, SecretStore
-from .base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
-from .local_rundir import (
+from ... import processes
+from . import cron as local_cron, manifest as local_manifest, selectors
+from .secrets import SECRETS_DIR, SecretStore
+from ..base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .rundir import (
     RUN_MARKER,
     RUNS_DIR,
     RunDir,
@@ -203,7 +203,7 @@ class LocalEngine(Engine):
         run_dir.logs.mkdir()
         with open(run_dir.runner_log, "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "argo_scheduler.engines.local_runner", str(run_dir.path)],
+                [sys.executable, "-m", "argo_scheduler.engines.local.runner", str(run_dir.path)],
                 cwd=run_dir.path,
                 env={**os.environ, RUN_MARKER: uid},
                 stdin=subprocess.DEVNULL,
@@ -394,7 +394,7 @@ class LocalEngine(Engine):
     def delete_secret(self, name: str) -> None:
         self.secrets.delete(name)
 
-    # -- CronWorkflows (fired by local_agent) ---------------------------------
+    # -- CronWorkflows (fired by the agent) --------------------------------
 
     @property
     def crons_dir(self) -> Path:
@@ -497,7 +497,7 @@ class LocalEngine(Engine):
 
     def ensure_agent(self) -> bool:
         """Start the agent that fires this engine's crons unless one runs; True if it started one."""
-        from .local_agent import ensure_agent
+        from .agent import ensure_agent
 
         return ensure_agent(self.state_dir)
 

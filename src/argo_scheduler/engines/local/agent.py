@@ -1,0 +1,450 @@
+"""The agent that fires the local engine's CronWorkflows: `python -m argo_scheduler.engines.local.agent --state-dir DIR`.
+
+Argo's cron controller, for one machine. ensure_agent() starts it detached
+(its own session, stdio to `<state_dir>/agent.log`), so schedules keep firing
+after the Jupyter server that started it exits; an exclusive lock on
+`<state_dir>/agent.lock` keeps it to one agent per state directory, and
+`<state_dir>/agent.json` names its process for stop_agent().
+
+Each pass (every `poll_interval` seconds), for every cron:
+- history limits: finished runs beyond successfulJobsHistoryLimit /
+  failedJobsHistoryLimit (Failed and Error count as failed) are deleted,
+  oldest first, through LocalEngine.delete — run state only, never job
+  records or staging folders;
+- unless suspended, the latest scheduled time in (countFrom or the last one
+  handled, now] is handled once: skipped when past startingDeadlineSeconds,
+  skipped under Forbid while a run of the cron is not finished, and under
+  Replace the unfinished runs are stopped (Argo's stop) first; then the run
+  is submitted through LocalEngine.submit. Its name is deterministic, so a
+  time fired before a crash is recognised, never fired twice.
+
+An agent started by ensure_agent() (`--exit-when-idle`) exits once its state
+directory has no cron left, so that deleting the last job definition leaves
+no agent behind; `argo-scheduler agent` keeps running. stop_agent() stops
+every agent of a state directory whatever its state: one just spawned that
+has not taken the lock yet (found by its command line), one running (the
+lock and agent.json), one already on its way out.
+
+Missed times (the agent was not running) fire once, not once each: only the
+latest, as Kubernetes CronJobs do — Argo itself would fire it only with a
+startingDeadlineSeconds. Scheduled times before a cron's creation, last
+update or last resume never fire.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import psutil
+from traitlets import Float, Instance
+from traitlets.config import LoggingConfigurable
+
+from ... import processes
+from . import cron as local_cron
+from ..base import DONE_PHASES, ERROR, FAILED, SUCCEEDED, EngineError, WorkflowNotFound, WorkflowState
+from .engine import LocalEngine
+from .rundir import is_alive, process_identity, read_json, write_json
+
+AGENT_MODULE = "argo_scheduler.engines.local.agent"
+# What agents started before the local engine became a package run; still
+# recognised so that stop_agent() finds one that has not written agent.json.
+OLD_AGENT_MODULE = "argo_scheduler.engines.local_agent"
+LOCK_FILE = "agent.lock"
+PID_FILE = "agent.json"
+LOG_FILE = "agent.log"
+EXIT_ALREADY_RUNNING = 1
+EXIT_USAGE = 2
+
+log = logging.getLogger(__name__)
+
+# Agents this process started, by state dir: polled so that one which ended
+# does not stay a zombie, and so that a call right after a start, before the
+# new agent has taken its lock, does not start a second one.
+_started: dict[Path, subprocess.Popen] = {}
+
+
+class AgentLock:
+    """The exclusive lock that makes an agent the only one of its state directory."""
+
+    def __init__(self, state_dir: str | os.PathLike):
+        self.path = Path(state_dir) / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # O_CLOEXEC: a run started by the agent must not inherit, and so keep, the lock.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def still_ours(self) -> bool:
+        """False once the lock file was removed or replaced (the state directory deleted, say)."""
+        if self._fd is None:
+            return False
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+        except FileNotFoundError:
+            return False
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the only descriptor releases the flock
+            self._fd = None
+
+
+def agent_running(state_dir: str | os.PathLike) -> bool:
+    """Whether an agent holds the lock of `state_dir`: one lock attempt, nothing more."""
+    if not (Path(state_dir) / LOCK_FILE).exists():
+        return False
+    lock = AgentLock(state_dir)
+    if lock.acquire():
+        lock.release()
+        return False
+    return True
+
+
+class LocalAgent(LoggingConfigurable):
+    """Fires the local engine's CronWorkflows on schedule, from a process of its own."""
+
+    poll_interval = Float(
+        1.0,
+        config=True,
+        help=(
+            "Seconds between two passes of the local engine's cron agent over the job "
+            "definitions' schedules: a run starts at most this late. Default: 1. "
+            "Example: c.LocalAgent.poll_interval = 5"
+        ),
+    )
+
+    engine = Instance(LocalEngine)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._stopping = False
+        # Log a broken cron once, not once a second.
+        self._reported: dict[str, str] = {}
+
+    def stop(self) -> None:
+        """Make serve() return after the pass under way (safe to call from a signal handler)."""
+        self._stopping = True
+
+    def serve(self, lock: AgentLock | None = None, exit_when_idle: bool = False) -> None:
+        """Pass over the crons until stopped; with `exit_when_idle`, until no cron is left."""
+        self.log.info("agent: firing the crons of %s every %s s", self.engine.crons_dir, self.poll_interval)
+        while not self._stopping:
+            started = time.monotonic()
+            if lock is not None and not lock.still_ours():
+                self.log.warning("agent: %s is gone, so is the state directory: exiting", lock.path)
+                return
+            if exit_when_idle and lock is not None and not self._has_crons() and self._let_go(lock):
+                self.log.info("agent: no cron left in %s: exiting", self.engine.crons_dir)
+                return
+            try:
+                self.run_once()
+            except Exception:  # one bad pass must not end the schedules for good
+                self.log.exception("agent: pass failed")
+            while not self._stopping and time.monotonic() - started < self.poll_interval:
+                time.sleep(min(0.2, self.poll_interval))
+        self.log.info("agent: stopped")
+
+    def _has_crons(self) -> bool:
+        try:
+            return any(local_cron.is_cron_name(p.name) for p in self.engine.crons_dir.iterdir())
+        except FileNotFoundError:
+            return False
+
+    def _let_go(self, lock: AgentLock) -> bool:
+        """Release the lock if no cron is left; True if this agent is to exit.
+
+        The cron is looked for again once the lock is free: a cron created
+        meanwhile was created before its creator's ensure_agent() looked at
+        the lock, so either that call saw the lock free and started an agent,
+        or this agent sees the cron here and carries on.
+        """
+        lock.release()
+        if not self._has_crons():
+            return True
+        for _ in range(5):
+            if lock.acquire():
+                return False
+            time.sleep(0.05)
+        # Another agent (or a starter's lock probe, which then starts one) has it.
+        return True
+
+    def run_once(self, now: datetime | None = None) -> list[str]:
+        """One pass over every cron at time `now` (default: the clock); the names of the runs it started."""
+        now = now or datetime.now(timezone.utc)
+        try:
+            names = sorted(p.name for p in self.engine.crons_dir.iterdir() if local_cron.is_cron_name(p.name))
+        except FileNotFoundError:
+            return []
+        if not names:
+            return []
+        # One listing for all crons, not one per cron.
+        runs: dict[str, list[WorkflowState]] = {}
+        for state in self.engine.status(label_selector=local_cron.CRON_WORKFLOW_LABEL).values():
+            runs.setdefault(state.labels[local_cron.CRON_WORKFLOW_LABEL], []).append(state)
+        fired = []
+        for name in names:
+            try:
+                started = self._tend(local_cron.CronDir(self.engine.crons_dir / name), runs.get(name, []), now)
+            except Exception:
+                self.log.exception("agent: cron %s failed this pass", name)
+                continue
+            if started:
+                fired.append(started)
+        return fired
+
+    def _tend(self, cron_dir: local_cron.CronDir, runs: list[WorkflowState], now: datetime) -> str | None:
+        manifest = read_json(cron_dir.manifest)
+        if manifest is None:  # being created or deleted
+            return None
+        try:
+            plan = local_cron.parse(manifest)
+        except EngineError as exc:
+            if self._reported.get(cron_dir.name) != str(exc):
+                self._reported[cron_dir.name] = str(exc)
+                self.log.error("agent: cron %s cannot run here: %s", cron_dir.name, exc)
+            return None
+        self._reported.pop(cron_dir.name, None)
+        self._enforce_history(plan, runs)
+        if plan.suspend:
+            return None
+        cron, state = read_json(cron_dir.cron) or {}, read_json(cron_dir.state) or {}
+        since = max(float(cron.get("countFrom") or 0), float(state.get("handledThrough") or 0))
+        due = local_cron.latest_due(plan.schedules, plan.timezone, datetime.fromtimestamp(since, timezone.utc), now)
+        if due is None:
+            return None
+        name = local_cron.run_name(plan.name, due)
+        if any(run.name == name for run in runs):
+            # Fired by an earlier pass that ended before recording it.
+            self._record(cron_dir, state, due, fired=True)
+            return None
+        if local_cron.past_deadline(plan, due, now):
+            self.log.warning(
+                "agent: cron %s: skipped %s, more than startingDeadlineSeconds (%s) ago",
+                plan.name, local_cron.rfc3339(due), plan.starting_deadline_seconds,
+            )
+            self._record(cron_dir, state, due, fired=False)
+            return None
+        active = [run.name for run in runs if run.phase not in DONE_PHASES]
+        if active and plan.concurrency_policy == local_cron.FORBID:
+            self.log.info(
+                "agent: cron %s: skipped %s, concurrencyPolicy Forbid and %s still running",
+                plan.name, local_cron.rfc3339(due), ", ".join(active),
+            )
+            self._record(cron_dir, state, due, fired=False)
+            return None
+        if active and plan.concurrency_policy == local_cron.REPLACE:
+            for old in active:
+                self.log.info("agent: cron %s: stopping %s, concurrencyPolicy Replace", plan.name, old)
+                try:
+                    self.engine.stop(old)
+                except WorkflowNotFound:
+                    pass
+        try:
+            self.engine.submit(local_cron.run_manifest(plan, due))
+        except EngineError as exc:
+            # Argo's 409: the name exists, so this time was fired already.
+            if name not in self.engine.status([name]):
+                self.log.error("agent: cron %s: could not start the run of %s: %s", plan.name, local_cron.rfc3339(due), exc)
+                self._record(cron_dir, state, due, fired=False, error=str(exc))
+                return None
+        self.log.info("agent: cron %s: started %s for %s", plan.name, name, local_cron.rfc3339(due))
+        self._record(cron_dir, state, due, fired=True)
+        return name
+
+    def _record(self, cron_dir: local_cron.CronDir, state: dict, due: datetime, fired: bool, error: str | None = None) -> None:
+        new = dict(state, handledThrough=due.timestamp(), lastError=error)
+        if fired:
+            new["lastScheduledTime"] = local_cron.rfc3339(due)
+        try:
+            write_json(cron_dir.state, new)
+        except FileNotFoundError:
+            pass  # the cron was deleted meanwhile
+
+    def _enforce_history(self, plan: local_cron.CronPlan, runs: list[WorkflowState]) -> None:
+        for phases, limit in (
+            ({SUCCEEDED}, plan.successful_jobs_history_limit),
+            ({FAILED, ERROR}, plan.failed_jobs_history_limit),
+        ):
+            finished = sorted(
+                (run for run in runs if run.phase in phases),
+                key=lambda run: (run.finished_at or run.started_at or 0, run.name),
+                reverse=True,
+            )
+            for run in finished[limit:]:
+                try:
+                    self.engine.delete(run.name)
+                except WorkflowNotFound:
+                    continue
+                self.log.info("agent: cron %s: deleted %s (history limit %d)", plan.name, run.name, limit)
+
+
+# ---- starting and stopping the agent process --------------------------------
+
+
+def _reap() -> None:
+    for state, proc in list(_started.items()):
+        if proc.poll() is not None:
+            del _started[state]
+
+
+def ensure_agent(state_dir: str | os.PathLike) -> bool:
+    """Start a detached agent for `state_dir` unless one runs; True if this call started one.
+
+    Cheap when an agent runs: one attempt at its lock. The agent is not
+    waited for; should two callers race, the second agent exits at once.
+    It exits by itself once `state_dir` has no cron left.
+    """
+    _reap()
+    state = Path(state_dir).expanduser().resolve()
+    if state in _started or agent_running(state):
+        return False
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / LOG_FILE, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", AGENT_MODULE, "--state-dir", str(state), "--exit-when-idle"],
+            cwd=state,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own session: no signal meant for the server reaches it.
+            start_new_session=True,
+            close_fds=True,
+        )
+    _started[state] = proc
+    return True
+
+
+def stop_agent(state_dir: str | os.PathLike, timeout: float = 10.0) -> bool:
+    """Stop every agent process of `state_dir` (SIGTERM, SIGKILL after `timeout`); False if none ran.
+
+    Whatever its state: starting (spawned, not holding the lock yet),
+    running, or exiting. Returns once they are gone. Runs they started are
+    separate processes and keep running.
+    """
+    _reap()
+    state = Path(state_dir).expanduser()
+    agents = _agent_processes(state)
+    if not agents:
+        return False
+    left = processes.end(agents, grace=timeout)
+    _reap()
+    if left:
+        log.error("agent of %s: processes %s would not die", state, [p.pid for p in left])
+    return True
+
+
+def _agent_processes(state: Path) -> list[psutil.Process]:
+    """The agent processes of `state`: the one agent.json names, and any started for it by its command line."""
+    found: dict[int, psutil.Process] = {}
+    identity = read_json(state / PID_FILE)
+    if is_alive(identity):
+        try:
+            found[int(identity["pid"])] = psutil.Process(int(identity["pid"]))
+        except psutil.Error:
+            pass
+    target = state.resolve()
+    for proc in processes.by_command(lambda proc, argv: _agent_of(proc, argv, target)):
+        found.setdefault(proc.pid, proc)
+    return list(found.values())
+
+
+def _agent_of(proc: psutil.Process, argv: list[str], target: Path) -> bool:
+    """Whether `argv` is an agent's (`-m …local.agent`, `-m …local_agent` or `argo-scheduler agent`) for the state dir `target`."""
+    if AGENT_MODULE not in argv and OLD_AGENT_MODULE not in argv and "agent" not in argv:
+        return False
+    if "--state-dir" not in argv:
+        return False
+    index = argv.index("--state-dir") + 1
+    if index >= len(argv):
+        return False
+    path = Path(argv[index])
+    if not path.is_absolute():
+        path = Path(proc.cwd()) / path
+    return path.resolve() == target
+
+
+def run_agent(
+    state_dir: str | None = None, once: bool = False, config_file: str | None = None, exit_when_idle: bool = False
+) -> int:
+    """The agent process: take the lock, then serve (or one pass with `once`); the exit status."""
+    from ...config import load_config
+
+    try:
+        config = load_config(config_file)
+    except (FileNotFoundError, SyntaxError) as exc:
+        print(f"argo-scheduler agent: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    log = logging.getLogger("argo_scheduler.agent")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    engine = LocalEngine(config=config, log=log, **({"state_dir": state_dir} if state_dir else {}))
+    agent = LocalAgent(config=config, log=log, engine=engine)
+    lock = AgentLock(engine.state_dir)
+    # A few tries: agent_running() probes hold the lock for an instant, and
+    # an agent starting in that instant must not take the probe for an agent.
+    for _ in range(5):
+        if lock.acquire():
+            break
+        time.sleep(0.05)
+    else:
+        holder = read_json(Path(engine.state_dir) / PID_FILE) or {}
+        print(
+            f"argo-scheduler agent: another agent (pid {holder.get('pid', 'unknown')}) already fires "
+            f"the crons of {engine.state_dir}; not starting a second one",
+            file=sys.stderr,
+        )
+        return EXIT_ALREADY_RUNNING
+    pid_file = Path(engine.state_dir) / PID_FILE
+    try:
+        write_json(pid_file, process_identity(os.getpid()) or {"pid": os.getpid(), "createTime": 0.0})
+        if once:
+            agent.run_once()
+        else:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(sig, lambda *_: agent.stop())
+            agent.serve(lock, exit_when_idle=exit_when_idle)
+    finally:
+        if (read_json(pid_file) or {}).get("pid") == os.getpid():
+            pid_file.unlink(missing_ok=True)
+        lock.release()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m argo_scheduler.engines.local.agent", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--state-dir", help="the local engine's state directory (default: c.LocalEngine.state_dir)")
+    parser.add_argument("--once", action="store_true", help="one pass over the crons, then exit")
+    parser.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
+    parser.add_argument(
+        "--exit-when-idle", action="store_true", help="exit once the state directory has no cron left"
+    )
+    args = parser.parse_args(argv)
+    return run_agent(args.state_dir, once=args.once, config_file=args.config, exit_when_idle=args.exit_when_idle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
