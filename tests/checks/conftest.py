@@ -62,7 +62,7 @@ def make_scheduler(scheduler_home, kube, token_file, argo):
 @pytest.fixture
 def make_local_scheduler(scheduler_home, tmp_path):
     """A real ArgoScheduler on the local engine in its own state dir; its cron agent is stopped afterwards."""
-    from argo_scheduler.engines.local.agent import stop_agent
+    from argo_scheduler.engines.local.agent_control import stop_agent
 
     state_dir = tmp_path / "engine"
 

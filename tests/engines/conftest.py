@@ -132,7 +132,7 @@ def agent(engine):
 @pytest.fixture
 def agent_processes(engine):
     """Stops whatever agent process a test started for the engine's state dir, and checks it is gone."""
-    from argo_scheduler.engines.local.agent import agent_running, stop_agent
+    from argo_scheduler.engines.local.agent_control import agent_running, stop_agent
 
     yield engine.state_dir
     stop_agent(engine.state_dir)

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from argo_scheduler import processes
-from argo_scheduler.engines.local.agent import (
+from argo_scheduler.engines.local.agent_control import (
     LOG_FILE,
     PID_FILE,
     AgentLock,
@@ -25,7 +25,7 @@ from argo_scheduler.engines.local.agent import (
 from argo_scheduler.engines.local.rundir import is_alive, read_json
 
 START_AGENT = (
-    "import sys; from argo_scheduler.engines.local.agent import ensure_agent; "
+    "import sys; from argo_scheduler.engines.local.agent_control import ensure_agent; "
     "sys.exit(0 if ensure_agent(sys.argv[1]) else 3)"
 )
 
@@ -93,10 +93,11 @@ def test_ensure_agent_starts_one_that_outlives_its_starter_and_stop_agent_ends_i
     "command",
     [
         ["-m", "argo_scheduler.engines.local.agent", "--state-dir"],
+        ["-m", "argo_scheduler.engines.local_agent", "--state-dir"],
         ["-m", "argo_scheduler.cli", "agent", "--state-dir"],
         ["-m", "argo_scheduler.cli", "agent", "--once", "--state-dir"],
     ],
-    ids=["module", "cli", "cli-once"],
+    ids=["module", "old-module", "cli", "cli-once"],
 )
 def test_a_second_agent_refuses_to_start(engine, agent_processes, isolated_env, command, a_schedule):
     # GIVEN an agent running for a state dir

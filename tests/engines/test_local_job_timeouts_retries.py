@@ -13,7 +13,7 @@ from jupyter_scheduler.orm import Job, JobDefinition
 from traitlets.config import Config
 
 from argo_scheduler.engines.local import cron as local_cron
-from argo_scheduler.engines.local.agent import stop_agent
+from argo_scheduler.engines.local.agent_control import stop_agent
 from argo_scheduler.workflow import job_workflow_name
 
 pytestmark = pytest.mark.slow

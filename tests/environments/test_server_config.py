@@ -15,7 +15,7 @@ from environment_helpers import COMPUTE_TYPES, IMAGES, NOTEBOOKS, TOKEN
 def no_agent_left_behind(jp_data_dir):
     # The local engine's scheduler starts a detached cron agent with the server.
     yield
-    from argo_scheduler.engines.local.agent import stop_agent
+    from argo_scheduler.engines.local.agent_control import stop_agent
 
     stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
 

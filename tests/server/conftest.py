@@ -33,7 +33,7 @@ def no_agent_left_behind(jp_data_dir):
     # The server starts a detached cron agent for job definitions; it must
     # not outlive the test.
     yield
-    from argo_scheduler.engines.local.agent import stop_agent
+    from argo_scheduler.engines.local.agent_control import stop_agent
 
     stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
 

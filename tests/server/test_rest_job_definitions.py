@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from argo_scheduler.engines.local.agent import agent_running
+from argo_scheduler.engines.local.agent_control import agent_running
 
 
 def definition_body(input_uri: str, **extra) -> dict:

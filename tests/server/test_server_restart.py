@@ -104,7 +104,7 @@ def home(tmp_path):
     for name in ("sleep.ipynb", "parameters.ipynb"):
         shutil.copy(NOTEBOOKS / name, tmp_path / "root" / name)
     yield tmp_path
-    from argo_scheduler.engines.local.agent import stop_agent
+    from argo_scheduler.engines.local.agent_control import stop_agent
 
     stop_agent(str(tmp_path / "data" / "argo_scheduler" / "local"))
 

@@ -52,7 +52,7 @@ def lab(tmp_path_factory):
     lab = Lab(tmp_path_factory.mktemp("lab")).start()
     yield lab
     lab.stop()
-    from argo_scheduler.engines.local.agent import stop_agent
+    from argo_scheduler.engines.local.agent_control import stop_agent
 
     stop_agent(str(lab.state_dir))
 

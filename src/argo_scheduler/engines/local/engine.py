@@ -58,7 +58,7 @@ from typing import Any, Iterable
 from traitlets import Float, Unicode, default
 
 from ... import processes
-from . import cron as local_cron, manifest as local_manifest, selectors
+from . import agent_control, cron as local_cron, manifest as local_manifest, selectors
 from .secrets import SECRETS_DIR, SecretStore
 from ..base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .rundir import (
@@ -497,9 +497,7 @@ class LocalEngine(Engine):
 
     def ensure_agent(self) -> bool:
         """Start the agent that fires this engine's crons unless one runs; True if it started one."""
-        from .agent import ensure_agent
-
-        return ensure_agent(self.state_dir)
+        return agent_control.ensure_agent(self.state_dir)
 
 
 __all__ = ["LocalEngine"]
