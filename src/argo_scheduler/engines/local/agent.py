@@ -45,7 +45,7 @@ from . import cron as local_cron
 from ..base import DONE_PHASES, ERROR, FAILED, SUCCEEDED, EngineError, WorkflowNotFound, WorkflowState
 from .agent_control import PID_FILE, AgentLock, agent_running, ensure_agent, stop_agent
 from .engine import LocalEngine
-from .rundir import process_identity, read_json, write_json
+from .rundir import process_identity, read_json, rfc3339, write_json
 
 __all__ = ["LocalAgent", "main", "run_agent", "AgentLock", "agent_running", "ensure_agent", "stop_agent"]
 
@@ -173,7 +173,7 @@ class LocalAgent(LoggingConfigurable):
         if local_cron.past_deadline(plan, due, now):
             self.log.warning(
                 "agent: cron %s: skipped %s, more than startingDeadlineSeconds (%s) ago",
-                plan.name, local_cron.rfc3339(due), plan.starting_deadline_seconds,
+                plan.name, rfc3339(due), plan.starting_deadline_seconds,
             )
             self._record(cron_dir, state, due, fired=False)
             return None
@@ -181,7 +181,7 @@ class LocalAgent(LoggingConfigurable):
         if active and plan.concurrency_policy == local_cron.FORBID:
             self.log.info(
                 "agent: cron %s: skipped %s, concurrencyPolicy Forbid and %s still running",
-                plan.name, local_cron.rfc3339(due), ", ".join(active),
+                plan.name, rfc3339(due), ", ".join(active),
             )
             self._record(cron_dir, state, due, fired=False)
             return None
@@ -197,17 +197,17 @@ class LocalAgent(LoggingConfigurable):
         except EngineError as exc:
             # Argo's 409: the name exists, so this time was fired already.
             if name not in self.engine.status([name]):
-                self.log.error("agent: cron %s: could not start the run of %s: %s", plan.name, local_cron.rfc3339(due), exc)
+                self.log.error("agent: cron %s: could not start the run of %s: %s", plan.name, rfc3339(due), exc)
                 self._record(cron_dir, state, due, fired=False, error=str(exc))
                 return None
-        self.log.info("agent: cron %s: started %s for %s", plan.name, name, local_cron.rfc3339(due))
+        self.log.info("agent: cron %s: started %s for %s", plan.name, name, rfc3339(due))
         self._record(cron_dir, state, due, fired=True)
         return name
 
     def _record(self, cron_dir: local_cron.CronDir, state: dict, due: datetime, fired: bool, error: str | None = None) -> None:
         new = dict(state, handledThrough=due.timestamp(), lastError=error)
         if fired:
-            new["lastScheduledTime"] = local_cron.rfc3339(due)
+            new["lastScheduledTime"] = rfc3339(due)
         try:
             write_json(cron_dir.state, new)
         except FileNotFoundError:

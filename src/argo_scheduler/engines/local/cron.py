@@ -33,12 +33,14 @@ import json
 import re
 import zoneinfo
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
 from ... import schedules as cron_syntax
 from . import manifest as local_manifest
+from .rundir import ObjectDir, rfc3339
 from ..base import EngineError, UnsupportedManifest
 
 CRONS_DIR = "crons"
@@ -68,7 +70,7 @@ _SPEC_KEYS = frozenset({
 _WORKFLOW_METADATA_KEYS = frozenset({"labels", "annotations"})
 
 
-class CronDir:
+class CronDir(ObjectDir):
     """Where one CronWorkflow lives under `<state_dir>/crons/<name>/`.
 
     manifest.json   the CronWorkflow as last created/updated (spec.suspend
@@ -82,24 +84,9 @@ class CronDir:
                     time fired or deliberately skipped)
     """
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def manifest(self) -> Path:
-        return self.path / "manifest.json"
-
     @property
     def cron(self) -> Path:
         return self.path / "cron.json"
-
-    @property
-    def state(self) -> Path:
-        return self.path / "state.json"
 
 
 @dataclass(frozen=True)
@@ -123,10 +110,6 @@ class CronPlan:
 
 def is_cron_name(name: str) -> bool:
     return len(name) <= CRON_NAME_MAX and local_manifest.is_workflow_name(name)
-
-
-def rfc3339(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_name(cron_name: str, scheduled: datetime) -> str:
@@ -176,30 +159,16 @@ def _invalid(path: str, problem: str) -> EngineError:
     return EngineError(f"invalid CronWorkflow: {path} {problem}")
 
 
-def _object(value: Any, path: str, allowed: frozenset[str], required: bool = False) -> dict:
-    if value is None and not required:
-        return {}
-    if not isinstance(value, Mapping):
-        what = "missing" if value is None else f"a {type(value).__name__}"
-        raise _invalid(path or "the manifest", f"must be an object, got {what}")
-    for key in value:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            raise UnsupportedManifest(
-                f"{where} is not supported by the local engine's CronWorkflows "
-                f"(supported here: {', '.join(sorted(allowed))}); use an Argo engine for it"
-            )
-    return dict(value)
+def _unsupported(path: str, allowed: frozenset[str]) -> UnsupportedManifest:
+    return UnsupportedManifest(
+        f"{path} is not supported by the local engine's CronWorkflows "
+        f"(supported here: {', '.join(sorted(allowed))}); use an Argo engine for it"
+    )
 
 
-def _string_map(value: Any, path: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise _invalid(path, "must map strings to strings")
-    return dict(value)
+# The Workflow checks', in a CronWorkflow's words.
+_object = partial(local_manifest.check_object, invalid=_invalid, unsupported=_unsupported)
+_string_map = partial(local_manifest.check_string_map, invalid=_invalid)
 
 
 def _count(value: Any, path: str, default: int | None) -> int | None:

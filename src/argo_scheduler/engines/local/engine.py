@@ -70,6 +70,7 @@ from .rundir import (
     process_identity,
     read_json,
     request,
+    rfc3339,
     write_json,
 )
 
@@ -193,7 +194,7 @@ class LocalEngine(Engine):
             "name": run_dir.name,
             "uid": uid,
             "namespace": plan.namespace or DEFAULT_NAMESPACE,
-            "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "creationTimestamp": rfc3339(created),
             "createdAt": int(created.timestamp() * 1000),
             "labels": plan.labels,
             "annotations": plan.annotations,
@@ -424,7 +425,7 @@ class LocalEngine(Engine):
                 "name": plan.name,
                 "uid": str(uuid.uuid4()),
                 "namespace": plan.namespace or DEFAULT_NAMESPACE,
-                "creationTimestamp": local_cron.rfc3339(now),
+                "creationTimestamp": rfc3339(now),
                 "countFrom": now.timestamp(),
             })
             write_json(cron_dir.state, {"lastScheduledTime": None, "handledThrough": None})

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .expr import templating
 from .expr import when as when_expr
@@ -176,16 +176,31 @@ def _unsupported(path: str, allowed: frozenset[str]) -> UnsupportedManifest:
     )
 
 
-def _object(value: Any, path: str, allowed: frozenset[str]) -> dict:
-    if value is None:
+def _invalid(path: str, problem: str) -> EngineError:
+    return EngineError(f"invalid manifest: {path} {problem}")
+
+
+def check_object(
+    value: Any,
+    path: str,
+    allowed: frozenset[str],
+    required: bool = False,
+    *,
+    invalid: Callable[[str, str], EngineError] = _invalid,
+    unsupported: Callable[[str, frozenset[str]], UnsupportedManifest] = _unsupported,
+) -> dict:
+    """`value` as an object whose keys are all `allowed` ({} when absent, unless `required`).
+
+    Shared with cron.py, which passes its own wording of the two errors.
+    """
+    if value is None and not required:
         return {}
     if not isinstance(value, Mapping):
-        raise EngineError(
-            f"invalid manifest: {path or 'the manifest'} must be an object, got {type(value).__name__}"
-        )
+        what = "missing" if value is None else f"a {type(value).__name__}"
+        raise invalid(path or "the manifest", f"must be an object, got {what}")
     for key in value:
         if key not in allowed:
-            raise _unsupported(f"{path}.{key}" if path else str(key), allowed)
+            raise unsupported(f"{path}.{key}" if path else str(key), allowed)
     return dict(value)
 
 
@@ -211,14 +226,21 @@ def _string(value: Any, path: str, required: bool = True) -> str | None:
     return value
 
 
-def _string_map(value: Any, path: str) -> dict[str, str]:
+def check_string_map(
+    value: Any, path: str, *, invalid: Callable[[str, str], EngineError] = _invalid
+) -> dict[str, str]:
+    """`value` as labels or annotations are: strings to strings ({} when absent)."""
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise EngineError(f"invalid manifest: {path} must map strings to strings")
+        raise invalid(path, "must map strings to strings")
     return dict(value)
+
+
+_object = check_object
+_string_map = check_string_map
 
 
 def _parameters(value: Any, path: str, allowed: frozenset[str]) -> list[tuple[str, dict]]:

@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ RUNS_DIR = "runs"
 # start (setsid or not): NAME=<the run's uid>. How the processes of a run
 # whose runner died are found (processes.marked).
 RUN_MARKER = "ARGO_SCHEDULER_LOCAL_RUN"
+
+
+def rfc3339(instant: datetime) -> str:
+    """`instant` as Kubernetes writes a time: UTC, whole seconds, `Z`."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc3339_ms(epoch_ms: int | None) -> str | None:
+    """An epoch-milliseconds time of state.json (see now_ms) as rfc3339(); None stays None."""
+    return None if epoch_ms is None else rfc3339(datetime.fromtimestamp(epoch_ms / 1000, timezone.utc))
 
 
 def now_ms() -> int:
@@ -52,7 +63,13 @@ def read_json(path: Path) -> Any | None:
         return None
 
 
-class RunDir:
+class ObjectDir:
+    """The directory of one object the local engine stores (a run, a cron): named after it.
+
+    Both kinds keep the manifest as given in manifest.json and what happened
+    since in state.json; the subclasses name their other files.
+    """
+
     def __init__(self, path: Path | str):
         self.path = Path(path)
 
@@ -65,16 +82,18 @@ class RunDir:
         return self.path / "manifest.json"
 
     @property
+    def state(self) -> Path:
+        return self.path / "state.json"
+
+
+class RunDir(ObjectDir):
+    @property
     def run(self) -> Path:
         return self.path / "run.json"
 
     @property
     def runner(self) -> Path:
         return self.path / "runner.json"
-
-    @property
-    def state(self) -> Path:
-        return self.path / "state.json"
 
     @property
     def runner_log(self) -> Path:

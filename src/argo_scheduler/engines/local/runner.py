@@ -41,7 +41,6 @@ import sys
 import time
 import traceback
 from collections import ChainMap
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from ... import processes
@@ -49,7 +48,16 @@ from . import manifest as local_manifest
 from .expr import when as when_expr
 from ..base import ERROR, FAILED, RUNNING, SUCCEEDED
 from .expr.expansion import expand
-from .rundir import RunDir, now_ms, process_identity, read_json, signal_group, terminate_group, write_json
+from .rundir import (
+    RunDir,
+    now_ms,
+    process_identity,
+    read_json,
+    rfc3339_ms,
+    signal_group,
+    terminate_group,
+    write_json,
+)
 from .manifest import RETRIES_VARIABLE, SecretKeyRef, Step, Template, WorkflowPlan
 from .secrets import SECRETS_DIR, SecretMissing, SecretStore
 from .expr.templating import TemplateError, go_quote, substitute
@@ -80,12 +88,6 @@ def fnv32a(text: str) -> int:
     for byte in text.encode("utf-8"):
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
     return h
-
-
-def rfc3339(epoch_ms: int | None) -> str | None:
-    if epoch_ms is None:
-        return None
-    return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def go_json(data: Any) -> str:
@@ -201,7 +203,7 @@ class Runner:
                 "templateName": n["templateName"],
                 "phase": n["phase"],
                 "podName": n["podName"],
-                "finishedAt": rfc3339(n["finishedAt"]),
+                "finishedAt": rfc3339_ms(n["finishedAt"]),
             }
             for n in failed
         ]
