@@ -1,4 +1,4 @@
-"""Kubernetes-safe names and label values derived from user text.
+"""Kubernetes' name and label-value rules, written once, and the names and label values derived from user text.
 
 Any user name, notebook name or parameter must yield a valid object name
 (DNS-1123 subdomain label) and label value; the original goes in an
@@ -14,7 +14,13 @@ import re
 import unicodedata
 
 LABEL_MAX = 63
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+SUBDOMAIN_MAX = 253
+_DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+# A DNS-1123 subdomain (dot-separated DNS-1123 labels): what Kubernetes
+# accepts as an object name or a namespace, as its IsDNS1123Subdomain does.
+DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*$")
+# A label value: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends, or empty.
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
 _DIGEST_LENGTH = 8
 # What label_value makes of text it alters: a slug, a dash and the digest, or
@@ -23,6 +29,27 @@ _ALTERED = re.compile(r"(-|^x)[0-9a-f]{%d}$" % _DIGEST_LENGTH)
 # Argo reads `{{` as a template tag wherever it substitutes; `%` is escaped
 # too, so that the escaping stays reversible (and so injective).
 _ANNOTATION_ESCAPES = {"%": "%25", "{": "%7B", "}": "%7D"}
+
+
+def is_dns1123_subdomain(text: str, max_length: int = SUBDOMAIN_MAX) -> bool:
+    """Whether Kubernetes would take `text` as a name: a DNS-1123 subdomain of at most `max_length` characters."""
+    return isinstance(text, str) and len(text) <= max_length and bool(DNS1123_SUBDOMAIN.match(text))
+
+
+def is_label_value(text: str) -> bool:
+    """Whether Kubernetes would take `text` as a label value."""
+    return isinstance(text, str) and len(text) <= LABEL_MAX and bool(LABEL_VALUE.match(text))
+
+
+def check_name(value: object, what: str = "name") -> str:
+    """`value`, if Kubernetes would take it as an object's `what` (name, namespace, Secret name); ValueError if not.
+
+    Names are pasted into URL paths and file paths, so anything else could
+    address another endpoint or another folder.
+    """
+    if not isinstance(value, str) or not is_dns1123_subdomain(value):
+        raise ValueError(f"{value!r} is not a valid Kubernetes {what} (lowercase letters, digits, '-' and '.').")
+    return value
 
 
 def _digest(text: str, length: int = _DIGEST_LENGTH) -> str:
@@ -74,7 +101,7 @@ def label_value(text: str | None) -> str:
     """
     if not text:
         return ""
-    if len(text) <= LABEL_MAX and _LABEL_VALUE_RE.match(text) and not _ALTERED.search(text):
+    if is_label_value(text) and not _ALTERED.search(text):
         return text
     digest = _digest(text)
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", _ascii_fold(text))

@@ -20,12 +20,10 @@ from kubernetes.client import (
     V1SecretKeySelector,
 )
 
+from .labels import LABEL_PREFIX, MANAGED_BY  # noqa: F401  (importers of pod.py still find them here)
 from .spec import DB_URL_ENV
 
 MAIN_CONTAINER = "main"
-
-LABEL_PREFIX = "argo-scheduler/"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "argo-scheduler"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,14 @@ from hera.workflows import models as m
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 from kubernetes.client import ApiClient, V1Pod
 
+from .labels import (  # noqa: F401  (the label keys: importers of workflow.py still find them here)
+    DEFINITION_ID_LABEL,
+    JOB_ID_LABEL,
+    JOB_NAME_ANNOTATION,
+    NOTEBOOK_ANNOTATION,
+    OWNER_ANNOTATION,
+    OWNER_LABEL,
+)
 from .names import annotation_value, label_value, object_name
 from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
 from .run_settings import RunSettings, RunSettingsError, resolve
@@ -29,12 +37,6 @@ RUNTIME_COMMAND = ["python", "-m", "argo_scheduler.runtime"]
 # and refuses CronWorkflow names longer than 52 characters.
 CRON_NAME_MAX = 52
 
-JOB_ID_LABEL = LABEL_PREFIX + "job-id"
-DEFINITION_ID_LABEL = LABEL_PREFIX + "job-definition-id"
-OWNER_LABEL = LABEL_PREFIX + "owner"
-OWNER_ANNOTATION = LABEL_PREFIX + "owner"
-NOTEBOOK_ANNOTATION = LABEL_PREFIX + "notebook"
-JOB_NAME_ANNOTATION = LABEL_PREFIX + "job-name"
 
 CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 # Argo substitutes the retry number (0 for the first attempt) in a container

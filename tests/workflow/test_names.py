@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from argo_scheduler.names import annotation_text, annotation_value, dns_slug, label_value, object_name
+from argo_scheduler.names import annotation_text, annotation_value, check_name, dns_slug, label_value, object_name
 
 DNS = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 LABEL = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
@@ -83,3 +83,32 @@ def test_annotation_values_hold_no_template_tag_and_give_the_text_back(text):
     value = annotation_value(text)
     assert "{" not in value and "}" not in value
     assert annotation_text(value) == text
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("jupyter-jobs", True),
+        ("my.secret-1", True),
+        ("a" * 253, True),
+        ("a" * 254, False),
+        ("Upper", False),
+        ("a..b", False),
+        ("a.-b", False),
+        ("-a", False),
+        ("x/../y", False),
+        ("", False),
+        (None, False),
+    ],
+    ids=["plain", "dotted", "longest", "too-long", "upper", "empty-label", "dash-after-dot", "leading-dash",
+         "a-path", "empty", "not-a-string"],
+)
+def test_check_name_takes_exactly_what_kubernetes_takes_as_a_name(value, ok):
+    # GIVEN a would-be object name
+    # WHEN it is checked
+    # THEN a DNS-1123 subdomain of at most 253 characters passes, whole, and anything else is refused naming it
+    if ok:
+        assert check_name(value, "namespace") == value
+    else:
+        with pytest.raises(ValueError, match=r"is not a valid Kubernetes namespace"):
+            check_name(value, "namespace")

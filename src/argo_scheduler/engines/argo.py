@@ -41,7 +41,7 @@ from hera.workflows.service import WorkflowsService
 from pydantic import ValidationError
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
+from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .objects import (
     ADMISSION_DENIED,

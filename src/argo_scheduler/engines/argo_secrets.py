@@ -16,20 +16,19 @@ text is reduced to its status message (kubeapi.py).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ..kubeapi import Action, ApiAccess, KubeApiError, call
-from ..pod import MANAGED_BY
+from ..labels import MANAGED_BY
+from ..names import is_dns1123_subdomain
 from .base import EngineError
 
 if TYPE_CHECKING:
     from kubernetes.client import CoreV1Api
 
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 # What the store's identity needs on secrets, whichever request was refused.
 GRANT = ("create", "update", "delete")
 
@@ -152,7 +151,7 @@ class KubernetesSecrets(LoggingConfigurable):
     @staticmethod
     def _check(namespace: str, name: str) -> None:
         for what, value in (("namespace", namespace), ("Secret name", name)):
-            if not _NAME.match(value):
+            if not is_dns1123_subdomain(value):
                 raise EngineError(f"invalid {what} {value!r}: it must be a lowercase DNS-1123 name")
 
     def _call(self, verb: str, namespace: str, name: str, request) -> Any:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from traitlets import Float, Integer, Unicode, default
 
 from ..kubeapi import ApiAccess, KubeConfigError
-from ..workflow import DEFINITION_ID_LABEL, JOB_ID_LABEL
+from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .objects import (
     BACKOFF_MAX,

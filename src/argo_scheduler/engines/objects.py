@@ -9,13 +9,12 @@ heavy import, so either engine can use it.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 
-from ..pod import MANAGED_BY
+from ..labels import MANAGED_BY, MANAGED_BY_SELECTOR
+from ..names import check_name
 from .base import CronState, EngineError
 
-MANAGED_BY_SELECTOR = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
 # 429 and 5xx from a gateway or an API server restarting are worth another
 # try; 500 is also how an API server reports etcd timeouts.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -25,9 +24,6 @@ ADMISSION_DENIED = "denied the request"
 # Argo's CronWorkflow condition for a run its cron controller could not create.
 SUBMISSION_ERROR = "SubmissionError"
 BACKOFF_MAX = 30.0
-# DNS-1123 subdomain: every name and namespace Kubernetes accepts. Names are
-# pasted into URL paths, so anything else could address another endpoint.
-K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -53,10 +49,10 @@ def check_names(namespace: str, name: str | None = None) -> None:
     """Refuse, before any request, a namespace or name Kubernetes would not accept."""
     checks = [("namespace", namespace)] + ([("name", name)] if name is not None else [])
     for what, value in checks:
-        if not isinstance(value, str) or not K8S_NAME.match(value):
-            raise EngineError(
-                f"{value!r} is not a valid Kubernetes {what} (lowercase letters, digits, '-' and '.')."
-            )
+        try:
+            check_name(value, what)
+        except ValueError as error:
+            raise EngineError(str(error)) from None
 
 
 def prepare(manifest: dict, kind: str, namespace: str, engine: str) -> tuple[dict, str | None]:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import re
 from typing import Any
 
 from traitlets import CaselessStrEnum, TraitError
 
-from ..names import object_name
+from ..names import is_dns1123_subdomain, object_name
 from .base import PodSpecMutator
 from .usernames import OBJECT_NAME_PLACEHOLDERS, PLACEHOLDERS, check_template, expand
 
 PATH_CHECKS = ("warn", "error", "ignore")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def path_check_trait(class_name: str) -> CaselessStrEnum:
@@ -127,7 +125,7 @@ class MountsMutator(PodSpecMutator):
         for key in self.object_name_keys:
             # A sample owner shows whether the literal parts are DNS-safe.
             sample = expand(entry[key], "jovyan", f"{item}[{key!r}]")
-            if len(sample) > 253 or not _DNS_SUBDOMAIN.match(sample):
+            if not is_dns1123_subdomain(sample):
                 raise ValueError(
                     f"{item}[{key!r}] {entry[key]!r} does not give a valid Kubernetes name "
                     "(lowercase letters, digits, '-' and '.')"

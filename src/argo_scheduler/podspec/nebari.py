@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from traitlets import Unicode
 
-from ..names import label_value
+from ..labels import CREATOR_PREFERRED_USERNAME_LABEL as PREFERRED_USERNAME_LABEL
+from ..names import is_label_value, label_value
 from .base import PodSpecMutator
 from .edit import set_labels
 
@@ -32,9 +33,7 @@ if TYPE_CHECKING:
     from ..spec import RunSpec
 
 OVERRIDE_LABEL = "jupyterflow-override"
-PREFERRED_USERNAME_LABEL = "workflows.argoproj.io/creator-preferred-username"
 
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
@@ -47,7 +46,7 @@ def nebari_label_value(username: str) -> str:
     controller can then only find the user through Argo's own creator label.
     """
     encoded = _NOT_ALNUM.sub(lambda m: "-" + format(ord(m.group()), "x"), username.lower())
-    if len(encoded) <= 63 and _LABEL_VALUE.match(encoded):
+    if is_label_value(encoded):
         return encoded
     return label_value(username)
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ... import schedules as cron_syntax
+from ...labels import CRON_WORKFLOW_LABEL, SCHEDULED_TIME_ANNOTATION
 from . import manifest as local_manifest
 from .rundir import ObjectDir, rfc3339
 from ..base import EngineError, UnsupportedManifest
@@ -46,8 +47,6 @@ from ..base import EngineError, UnsupportedManifest
 CRONS_DIR = "crons"
 # Argo refuses longer CronWorkflow names: `-<10 digits>` must still fit in 63.
 CRON_NAME_MAX = 52
-CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
-SCHEDULED_TIME_ANNOTATION = "workflows.argoproj.io/scheduled-time"
 
 ALLOW, FORBID, REPLACE = "Allow", "Forbid", "Replace"
 CONCURRENCY_POLICIES = (ALLOW, FORBID, REPLACE)

@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
+from ...names import is_dns1123_subdomain
 from .expr import templating
 from .expr import when as when_expr
 from ..base import EngineError, UnsupportedManifest
@@ -84,7 +85,6 @@ _SECRET_KEY_REF_KEYS = frozenset({"name", "key", "optional"})
 _STEP_KEYS = frozenset({"name", "template", "when", "arguments"})
 
 # Kubernetes object names; Argo caps workflow names at 63 characters.
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 NAME_MAX = 63
 
 # Globals Argo defines for every template; `workflow.parameters.*`,
@@ -95,7 +95,7 @@ EXIT_GLOBALS = ("workflow.status", "workflow.failures")
 
 
 def is_workflow_name(name: str) -> bool:
-    return len(name) <= NAME_MAX and bool(_NAME.match(name))
+    return is_dns1123_subdomain(name, NAME_MAX)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ import shutil
 import uuid
 from pathlib import Path
 
+from ... import names
 from ..base import EngineError
 
 SECRETS_DIR = "secrets"
 
 # Kubernetes: a Secret's name is a DNS-1123 subdomain; a key is [-._a-zA-Z0-9]+.
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 
 
@@ -33,7 +33,7 @@ class SecretMissing(EngineError):
 
 
 def check_name(name: str) -> None:
-    if not _NAME.match(name):
+    if not names.is_dns1123_subdomain(name):
         raise EngineError(f"invalid Secret name {name!r}: it must be a lowercase DNS-1123 subdomain")
 
 
@@ -79,13 +79,13 @@ class SecretStore:
     def keys(self, name: str) -> set[str] | None:
         """The keys Secret `name` holds, or None when there is no such Secret (never the values)."""
         folder = self.root / name
-        if not _NAME.match(name) or not folder.is_dir():
+        if not names.is_dns1123_subdomain(name) or not folder.is_dir():
             return None
         return {p.name for p in folder.iterdir() if _KEY.match(p.name) and not p.name.startswith(".")}
 
     def read(self, name: str, key: str, namespace: str) -> str:
         """The value of `key` in Secret `name`, or SecretMissing worded as the kubelet words it."""
-        if not _NAME.match(name):
+        if not names.is_dns1123_subdomain(name):
             raise SecretMissing(f'secret "{name}" not found')
         folder = self.root / name
         if not folder.is_dir():
