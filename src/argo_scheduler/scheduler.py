@@ -34,10 +34,11 @@ from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
 from sqlalchemy.exc import IntegrityError, NoResultFound
-from traitlets import CaselessStrEnum, Instance, Integer, List, Unicode, default, observe
+from traitlets import CaselessStrEnum, Instance, Integer, List, TraitError, Unicode, default, observe, validate
 from traitlets import Type as TType
 
 from .db import ensure_schema, owner_sessions, scheduler_engine
+from .engines import registry as engine_registry
 from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .inputs import InputError, check_fields, check_inside
 from .plugins import notifiers as installed_notifiers
@@ -75,22 +76,32 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
-    engine = CaselessStrEnum(
-        ["local", "argo", "kubernetes"],
+    engine = Unicode(
         config=True,
-        help="""Where workflows run: "argo" (an Argo Server, c.ArgoEngine.*),
-        "kubernetes" (Argo's Workflow and CronWorkflow objects created through
-        the Kubernetes API, for a cluster that runs Argo's workflow controller
-        without an Argo Server the Jupyter server can reach;
-        c.KubernetesEngine.*) or "local" (this machine, in processes detached
-        from the Jupyter server). Default: "argo" when an Argo Server is
-        configured (ARGO_SERVER is set), else "local"; "kubernetes" is never
+        help="""Where workflows run: the name of an installed engine (an entry
+        point of the "argo_scheduler.engines" group; names are caseless) or an
+        Engine subclass's class path. Built in: "argo" (an Argo Server,
+        c.ArgoEngine.*), "kubernetes" (Argo's Workflow and CronWorkflow objects
+        created through the Kubernetes API, for a cluster that runs Argo's
+        workflow controller without an Argo Server the Jupyter server can
+        reach; c.KubernetesEngine.*) or "local" (this machine, in processes
+        detached from the Jupyter server). Default: "argo" when an Argo Server
+        is configured (ARGO_SERVER is set), else "local"; "kubernetes" is never
         guessed, as a service account alone does not say whether Argo's
-        controller runs in the cluster.
+        controller runs in the cluster. docs/writing-a-plugin.md shows how a
+        package adds an engine.
 
             c.ArgoScheduler.engine = "kubernetes"
+            c.ArgoScheduler.engine = "my_package.engine.MyEngine"
         """,
     )
+
+    @validate("engine")
+    def _check_engine(self, proposal):
+        try:
+            return engine_registry.normalize(proposal["value"])
+        except EngineError as exc:
+            raise TraitError(f"c.ArgoScheduler.engine: {exc}") from None
 
     @default("engine")
     def _default_engine(self):
@@ -321,18 +332,7 @@ class ArgoScheduler(Scheduler):
 
     def get_engine(self) -> Engine:
         if self.engine_instance is None:
-            if self.engine == "local":
-                from .engines.local import LocalEngine
-
-                self.engine_instance = LocalEngine(parent=self)
-            elif self.engine == "kubernetes":
-                from .engines.kubernetes import KubernetesEngine
-
-                self.engine_instance = KubernetesEngine(parent=self)
-            else:
-                from .engines.argo import ArgoEngine
-
-                self.engine_instance = ArgoEngine(parent=self)
+            self.engine_instance = engine_registry.engine_class(self.engine)(parent=self)
         return self.engine_instance
 
     def build_context(self, kernel_name: str | None = None):

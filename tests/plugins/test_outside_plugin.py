@@ -72,3 +72,21 @@ def test_its_notifier_runs_after_a_local_run(make_scheduler, tmp_path):
 def test_an_unknown_name_fails_at_start_up_with_the_installed_names(make_scheduler):
     with pytest.raises(PluginError, match="installed: .*team-label"):
         make_scheduler(ArgoScheduler__podspec_mutators=["team-lable"], ArgoScheduler__engine="argo")
+
+
+def test_its_engine_is_chosen_by_its_entry_point_name_and_runs_the_job(make_scheduler):
+    # GIVEN the outside engine configured by the name its distribution registers, with its own trait
+    scheduler = make_scheduler(ArgoScheduler__engine="team-local", TeamLocalEngine__team="finance")
+    engine = scheduler.get_engine()
+    assert type(engine).__name__ == "TeamLocalEngine" and engine.team == "finance"
+    # WHEN a job is created
+    job_id = scheduler.create_job(CreateJob(input_uri="report.ipynb", name="report", runtime_environment_name="python3",
+                                            output_formats=["ipynb"]))
+    deadline = time.monotonic() + 120
+    while scheduler.get_job(job_id).status not in ("COMPLETED", "FAILED"):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    # THEN it ran through that engine: completed, and its workflow carries the engine's label
+    assert scheduler.get_job(job_id).status == "COMPLETED"
+    [state] = engine.status(label_selector=f"argo-scheduler/job-id={job_id}").values()
+    assert state.labels["example.com/team"] == "finance"

@@ -1,0 +1,76 @@
+"""c.ArgoScheduler.engine: an installed engine's entry point name, or a class path."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+from traitlets import TraitError
+from traitlets.config import Config
+
+from argo_scheduler.engines import registry
+from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.base import EngineError
+from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.local import LocalEngine
+
+
+def test_the_built_ins_are_entry_points_of_argo_scheduler_itself():
+    # GIVEN the installed distributions' entry points
+    points = {ep.name: ep for ep in entry_points(group=registry.ENTRY_POINT_GROUP)}
+    # THEN the three built-ins are argo-scheduler's own, in the group an outside engine uses
+    for name in ("local", "argo", "kubernetes"):
+        assert points[name].dist.name == "argo-scheduler", name
+
+
+@pytest.mark.parametrize(
+    "value, cls",
+    [
+        ("local", LocalEngine),
+        ("argo", ArgoEngine),
+        ("kubernetes", KubernetesEngine),
+        ("Kubernetes", KubernetesEngine),
+        ("argo_scheduler.engines.local.LocalEngine", LocalEngine),
+        ("argo_scheduler.engines.kubernetes.KubernetesEngine", KubernetesEngine),
+    ],
+    ids=["local", "argo", "kubernetes", "caseless", "class-path", "class-path-kubernetes"],
+)
+def test_the_configured_engine_is_the_class_it_names(scheduler_home, tmp_path, value, cls):
+    # GIVEN c.ArgoScheduler.engine set to a name or a class path
+    config = Config()
+    config.ArgoScheduler.engine = value
+    config.LocalEngine.state_dir = str(tmp_path / "engine")
+    config.ArgoEngine.server = "https://argo.example.com:2746"
+    # WHEN the scheduler makes its engine
+    engine = scheduler_home.scheduler(config).get_engine()
+    # THEN it is that class, configured from the same config
+    assert type(engine) is cls
+
+
+def test_an_unknown_engine_name_is_refused_listing_the_installed_ones(scheduler_home):
+    # GIVEN a name no distribution registers
+    config = Config()
+    config.ArgoScheduler.engine = "argo-server"
+    # WHEN the scheduler is configured with it THEN it refuses, naming what is installed
+    with pytest.raises(TraitError) as refused:
+        scheduler_home.scheduler(config)
+    message = str(refused.value)
+    assert "no engine named 'argo-server' is installed" in message
+    assert "installed: argo, kubernetes, local" in message
+    assert "argo_scheduler.engines" in message
+
+
+@pytest.mark.parametrize(
+    "path, says",
+    [
+        ("argo_scheduler.engines.nothing_here.Engine", "cannot be imported"),
+        ("argo_scheduler.engines.local.NoSuchEngine", "cannot be imported"),
+        ("argo_scheduler.scheduler.ArgoScheduler", "is not an argo_scheduler.engines.base.Engine subclass"),
+        ("not a.path", "is not a class path"),
+    ],
+    ids=["no-module", "no-class", "not-an-engine", "malformed"],
+)
+def test_a_class_path_that_names_no_engine_is_refused(path, says):
+    # WHEN a class path names no Engine subclass THEN the error says what is wrong with it
+    with pytest.raises(EngineError, match=says):
+        registry.engine_class(path)
