@@ -5,7 +5,7 @@
     python3 dev.py test    # venv + install (Python, apt and npm test needs), then the whole test suite
 
 `test` installs Debian's postgresql and chromium with apt-get when missing:
-tests/databases.py starts a throwaway cluster from PostgreSQL's server
+tests/support/databases.py starts a throwaway cluster from PostgreSQL's server
 binaries, and the browser tests (tests/ui) drive chromium with Playwright.
 
 Idempotent: a second run reuses .venv and only installs what changed.
@@ -97,12 +97,12 @@ NODE_DIR = ROOT / ".ci" / "node"
 
 
 def ensure_prism() -> None:
-    """Prism checks every request of the Argo engine's tests against Argo's swagger (tests/argo)."""
+    """Prism checks every request of the Argo engine's tests against Argo's swagger (tests/engines/cluster/argo)."""
     if (NODE_DIR / "node_modules" / ".bin" / "prism").exists():
         return
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit("npm (Node 20 or later) is needed to install Prism for tests/argo")
+        sys.exit("npm (Node 20 or later) is needed to install Prism for tests/engines/cluster/argo")
     if sh(npm, "install", "--no-audit", "--no-fund", "--prefix", NODE_DIR, PRISM) != 0:
         sys.exit(f"could not install {PRISM} into {NODE_DIR}")
 
@@ -131,7 +131,7 @@ def ensure_debian_package(package: str, present: str, why: str) -> None:
 
 
 def ensure_postgresql() -> None:
-    """The server binaries the database tests start a throwaway cluster from (tests/databases.py)."""
+    """The server binaries the database tests start a throwaway cluster from (tests/support/databases.py)."""
     ensure_debian_package("postgresql", POSTGRES_BINARIES, "PostgreSQL's server, for the database tests")
 
 

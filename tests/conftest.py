@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
-from databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
+from support.databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
 
 # Real Jupyter servers for the REST tests (tests/server); pytest only takes
 # plugins from the top-level conftest. leftovers: the run fails if a process
-# it started outlives it (tests/leftovers.py).
-pytest_plugins = ["pytest_jupyter.jupyter_server", "leftovers"]
+# it started outlives it (tests/support/leftovers.py).
+pytest_plugins = ["pytest_jupyter.jupyter_server", "support.leftovers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGO_SPECS = ROOT.parent / "shared" / "argo"
@@ -80,7 +80,7 @@ def golden(request):
 
 @pytest.fixture(scope="session")
 def postgres_cluster():
-    """This session's PostgreSQL server (tests/databases.py), started on first use."""
+    """This session's PostgreSQL server (tests/support/databases.py), started on first use."""
     try:
         cluster = PostgresCluster()
     except PostgresUnavailable as e:

@@ -1,4 +1,4 @@
-"""The test run fails when a process it started outlives it (tests/leftovers.py)."""
+"""The test run fails when a process it started outlives it (tests/support/leftovers.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 
-from leftovers import RUN_MARKER
+from support.leftovers import RUN_MARKER
 
 TESTS = Path(__file__).resolve().parent
 
@@ -31,7 +31,7 @@ def test_a_run_that_leaves_a_process_behind_fails_and_names_it(tmp_path):
         (tmp_path / "test_leaky.py").write_text(LEAKY_TEST)
         # WHEN that test runs under the plugin
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "leftovers", "-p", "no:cacheprovider", "--leftovers-settle", "1",
+            [sys.executable, "-m", "pytest", "-p", "support.leftovers", "-p", "no:cacheprovider", "--leftovers-settle", "1",
              "-q", str(tmp_path / "test_leaky.py")],
             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(TESTS)}, capture_output=True, text=True, timeout=120,
         )
@@ -59,7 +59,7 @@ def test_a_clean_run_passes(tmp_path):
         "    p.kill(); p.wait()\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "leftovers", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-p", "support.leftovers", "-p", "no:cacheprovider", "-q", str(tmp_path)],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(TESTS)}, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout

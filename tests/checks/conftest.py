@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from traitlets.config import Config
 
-HERE = Path(__file__).resolve().parent
-# FakeArgo lives with the Argo engine's tests; the scheduler tests here reuse it.
-sys.path.insert(0, str(HERE.parent / "argo"))
-
-from argo_helpers import make_engine  # noqa: E402
-from argo_manifests import NAMESPACE  # noqa: E402
-from fake_argo import FakeArgo  # noqa: E402
-from check_helpers import COMPUTE_TYPES, TOKEN  # noqa: E402
-from fake_kube_api import FakeKubeApi  # noqa: E402
+from support.argo_helpers import make_engine
+from support.manifests import NAMESPACE
+from support.fake_argo import FakeArgo
+from check_helpers import COMPUTE_TYPES, TOKEN
+from support.fake_kube_api import FakeKubeApi
 
 
 @pytest.fixture

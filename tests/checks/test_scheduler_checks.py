@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from argo_manifests import NAMESPACE
+from support.manifests import NAMESPACE
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import (
     CreateJob,

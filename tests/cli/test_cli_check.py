@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_kube_api import FakeKubeApi
+from support.fake_kube_api import FakeKubeApi
 
 TOKEN = "cli-check-token"
 

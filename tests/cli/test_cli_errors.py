@@ -10,7 +10,7 @@ import json
 import sqlite3
 
 import pytest
-from databases import UNUSABLE_DATABASES, unusable_database_url
+from support.databases import UNUSABLE_DATABASES, unusable_database_url
 
 EXIT_USAGE, EXIT_DATABASE = 2, 3
 SETTING = "c.SchedulerApp.db_url"

@@ -8,14 +8,12 @@ may hold them.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notifiers"))
-from fake_slack import FakeSlack  # noqa: E402
+from support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow
 

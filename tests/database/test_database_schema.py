@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from databases import DATABASES, create_tables_with_jupyter_scheduler_alone
+from support.databases import DATABASES, create_tables_with_jupyter_scheduler_alone
 from jupyter_scheduler.models import ListJobDefinitionsQuery, ListJobsQuery, Status
 from jupyter_scheduler.orm import Base, Job
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, create_engine, inspect, text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from databases import UNUSABLE_DATABASES, unusable_database_url
+from support.databases import UNUSABLE_DATABASES, unusable_database_url
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import ListJobsQuery
 

@@ -1,7 +1,7 @@
 """The Nebari workflow controller's own code, with only its Kubernetes API and Keycloak lookups stubbed.
 
 Kubernetes: the controller's kubernetes client talks to the fake API server
-(tests/fake_kube_api.py), which holds the user's JupyterLab pod and the
+(tests/support/fake_kube_api.py), which holds the user's JupyterLab pod and the
 CronWorkflows Argo stored; `load_incluster_config` points the client there
 instead of at the pod's service account. Keycloak: `create_keycloak_admin`
 returns an in-memory realm with one user. Everything else — which objects
@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from fake_kube_api import FakeKubeApi
+from support.fake_kube_api import FakeKubeApi
 from nebari_controller import KEYCLOAK_UID, NAMESPACE, USERNAME, jupyterlab_pod
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.fake-controller-token"

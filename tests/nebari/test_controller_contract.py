@@ -35,7 +35,7 @@ from nebari_controller import (
     pods,
     workflow_spec,
 )
-from samples import sample_definition, sample_job
+from support.samples import sample_definition, sample_job
 
 from argo_scheduler.engines.objects import prepare, replacement
 from argo_scheduler.environments.compute import parse_compute_type

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from fake_slack import FakeSlack
+from support.fake_slack import FakeSlack
 from notifier_helpers import SLACK_TOKEN
 
 from argo_scheduler.runtime import secrets
-
-HERE = Path(__file__).resolve().parent
-# FakeArgo lives with the Argo engine's tests; the scheduler tests here reuse it.
-sys.path.insert(0, str(HERE.parent / "argo"))
 
 
 @pytest.fixture

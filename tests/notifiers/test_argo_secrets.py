@@ -6,11 +6,11 @@ import json
 from typing import Iterator
 
 import pytest
-from argo_helpers import TOKEN as ARGO_TOKEN
-from argo_helpers import make_engine
-from argo_manifests import NAMESPACE
-from fake_argo import FakeArgo
-from fake_kube_api import FakeKubeApi
+from support.argo_helpers import TOKEN as ARGO_TOKEN
+from support.argo_helpers import make_engine
+from support.manifests import NAMESPACE
+from support.fake_argo import FakeArgo
+from support.fake_kube_api import FakeKubeApi
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob
 from jupyter_scheduler.orm import Job

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import nbformat
 import pytest
-from fake_slack import FakeSlack
+from support.fake_slack import FakeSlack
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, CreateJobFromDefinition
 from jupyter_scheduler.orm import Job, JobDefinition, create_tables
 from traitlets.config import Config

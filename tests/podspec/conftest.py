@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_kube_api import FakeKubeApi
+from support.fake_kube_api import FakeKubeApi
 from podspec_helpers import LAB_NAMESPACE, TOKEN
 from traitlets.config import Config
 

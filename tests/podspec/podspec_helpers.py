@@ -7,7 +7,7 @@ import re
 
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
 
-from samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
+from support.samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
 
 from argo_scheduler.pod import PodContext, make_pod
 from argo_scheduler.spec import RunSpec

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from databases import DATABASES, create_tables_as_the_server_does
+from support.databases import DATABASES, create_tables_as_the_server_does
 
 
 @pytest.fixture(params=DATABASES)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from databases import create_tables_with_jupyter_scheduler_alone
+from support.databases import create_tables_with_jupyter_scheduler_alone
 from jupyter_scheduler.models import Status
 from jupyter_scheduler.orm import Job, create_session
 from runtime_helpers import (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from databases import DATABASES, create_tables_as_the_server_does
+from support.databases import DATABASES, create_tables_as_the_server_does
 from jupyter_scheduler.models import Status
 from jupyter_scheduler.utils import create_output_filename
 from runtime_helpers import (

@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from databases import DATABASES
+from support.databases import DATABASES
 
 
 def create_job_body(input_uri: str, **extra) -> dict:

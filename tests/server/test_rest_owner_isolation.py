@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from databases import DATABASES
+from support.databases import DATABASES
 from jupyter_scheduler.orm import Job, JobDefinition
 from sqlalchemy.orm import Session
 

@@ -8,14 +8,11 @@ along with a job that runs.
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 from test_rest_jobs import create_job_body
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notifiers"))
-from fake_slack import FakeSlack  # noqa: E402
+from support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow
 

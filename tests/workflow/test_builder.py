@@ -8,7 +8,7 @@ import pytest
 import yaml
 from kubernetes.client import V1Toleration, V1Volume, V1VolumeMount, V1HostPathVolumeSource
 
-from samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
+from support.samples import DEFINITION_ID, JOB_ID, sample_definition, sample_job
 
 from argo_scheduler.pod import SecretRef, main_container
 from argo_scheduler.run_settings import RunSettings

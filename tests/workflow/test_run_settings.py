@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from samples import sample_definition, sample_job
+from support.samples import sample_definition, sample_job
 
 from argo_scheduler.run_settings import RunSettings, RunSettingsError, resolve
 from argo_scheduler.workflow import BuildContext, BuildError, build_cron_workflow, build_workflow, to_manifest

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from samples import sample_definition, sample_job
+from support.samples import sample_definition, sample_job
 
 from argo_scheduler.engines.local import cron as local_cron, manifest as local_manifest
 from argo_scheduler.engines.local.expr import templating

@@ -1,0 +1,97 @@
+"""status(): one list request per page (limit/continue), only argo-scheduler's workflows, Argo's phases as they are."""
+
+from __future__ import annotations
+
+from support.manifests import NAMESPACE, workflow_manifest
+from support.k8s_helpers import CRDS
+
+from argo_scheduler.engines.base import PENDING
+from argo_scheduler.workflow import DEFINITION_ID_LABEL
+
+MANAGED = "app.kubernetes.io/managed-by=argo-scheduler"
+
+
+def _run_of(definition_id: str, managed: bool = True) -> dict:
+    manifest = workflow_manifest(job_definition_id=definition_id)
+    if not managed:
+        del manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"]
+    return manifest
+
+
+def test_status_pages_through_the_runs_of_a_definition(engine, fake):
+    # GIVEN 7 runs of one definition, 2 of another, and 2 unmanaged workflows with the same label
+    for _ in range(7):
+        fake.put_workflow(NAMESPACE, _run_of("def-a"))
+    for _ in range(2):
+        fake.put_workflow(NAMESPACE, _run_of("def-b"))
+        fake.put_workflow(NAMESPACE, _run_of("def-a", managed=False))
+    engine.page_size = 3
+    # WHEN the runs of the first definition are asked for
+    states = engine.status(label_selector=f"{DEFINITION_ID_LABEL}=def-a")
+    # THEN all 7 and only they are answered
+    assert len(states) == 7
+    assert {s.labels[DEFINITION_ID_LABEL] for s in states.values()} == {"def-a"}
+    # AND it took one list request per page of 3, each with both selectors and the continue token
+    listings = fake.requests("GET", f"{CRDS}/workflows")
+    assert len(listings) == 3
+    for listing in listings:
+        assert listing.query["labelSelector"] == f"{MANAGED},{DEFINITION_ID_LABEL}=def-a"
+        assert listing.query["limit"] == "3"
+    assert "continue" not in listings[0].query
+    assert all(listing.query["continue"] for listing in listings[1:])
+
+
+def test_status_by_names_filters_the_listing(engine, fake):
+    # GIVEN three workflows
+    names = [fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(3)]
+    # WHEN two of them and an unknown one are asked for
+    states = engine.status(names=[names[0], names[2], "deleted-meanwhile"])
+    # THEN the two are answered, the unknown left out, in one request
+    assert set(states) == {names[0], names[2]}
+    assert len(fake.requests()) == 1
+
+
+def test_status_of_no_names_asks_nothing(engine, fake):
+    # GIVEN nothing to ask about WHEN status of no names THEN no request at all
+    assert engine.status(names=[]) == {}
+    assert fake.requests() == []
+
+
+def test_status_maps_argos_fields(engine, fake):
+    # GIVEN a workflow the controller has not seen yet, and one that failed
+    fresh = fake.put_workflow(NAMESPACE, workflow_manifest(), phase=None)
+    failed = fake.put_workflow(NAMESPACE, workflow_manifest())
+    fake.set_status(
+        NAMESPACE, failed["metadata"]["name"], phase="Failed", message="Stopped with strategy 'Stop'",
+        startedAt="2026-01-01T10:00:00Z", finishedAt="2026-01-01T10:00:05Z",
+    )
+    # WHEN their states are asked for
+    states = engine.status()
+    # THEN no phase reads as Pending, and the rest is Argo's, times in epoch milliseconds
+    assert states[fresh["metadata"]["name"]].phase == PENDING
+    assert states[fresh["metadata"]["name"]].started_at is None
+    state = states[failed["metadata"]["name"]]
+    assert (state.phase, state.message, state.done) == ("Failed", "Stopped with strategy 'Stop'", True)
+    assert (state.started_at, state.finished_at) == (1767261600000, 1767261605000)
+    assert state.uid == failed["metadata"]["uid"]
+    assert state.labels == failed["metadata"]["labels"]
+
+
+def test_expired_continue_token_restarts_the_listing(engine, fake):
+    # GIVEN 5 workflows, and a continue token that has expired by the second page (410 Gone)
+    for _ in range(5):
+        fake.put_workflow(NAMESPACE, workflow_manifest())
+    engine.page_size = 2
+    fake.fail(status=410, method="GET", skip=1, message="The provided continue parameter is too old")
+    # WHEN states are asked for THEN the listing starts over and answers all of them
+    assert len(engine.status()) == 5
+    assert [r.status for r in fake.requests()] == [200, 410, 200, 200, 200]
+
+
+def test_selector_already_restricted_to_argo_scheduler_is_sent_as_is(engine, fake):
+    # GIVEN the scheduler's own owner selector, which names argo-scheduler already
+    selector = f"{MANAGED},argo-scheduler/owner=jovyan"
+    # WHEN states are asked for THEN the selector is not doubled
+    engine.status(label_selector=selector)
+    [listing] = fake.requests()
+    assert listing.query["labelSelector"] == selector

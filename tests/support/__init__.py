@@ -1,0 +1,18 @@
+"""What the tests share: fakes of the HTTP services, Argo's contract tools, sample manifests and records, databases.
+
+http_fake.py          the transport every HTTP fake here shares: 127.0.0.1, a request log, injected faults, a bearer token
+fake_argo.py          the Argo Server's REST API (ArgoEngine)
+fake_argo_crds.py     the Kubernetes API for Argo's CRDs and Secrets, validated against the CRDs (KubernetesEngine)
+fake_kube_api.py      the Kubernetes API's core/v1 reads and the Secret store's writes (the checks, the CLI, Nebari)
+fake_slack.py         Slack's Web API (the Slack notifier)
+prism.py              Stoplight Prism in front of the Argo fake, checking both sides against Argo's swagger
+manifests.py          sample Workflow / CronWorkflow manifests, rendered by the real builder
+samples.py            sample jupyter-scheduler jobs and job definitions
+scheduler_helpers.py  request models and database rows for scheduler-level tests
+argo_helpers.py, k8s_helpers.py   an engine pointed at a fake
+status_cases.py, cron_refusal_cases.py   test cases every cluster engine runs (star-imported)
+databases.py          sqlite and a throwaway PostgreSQL cluster
+leftovers.py          processes and files a test left behind
+
+Imported as `support.<module>`: pytest's `pythonpath = ["tests"]` (pyproject.toml).
+"""

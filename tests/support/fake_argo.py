@@ -1,0 +1,454 @@
+"""A fake Argo Server: the part of its REST API that ArgoEngine uses, in memory.
+
+Argo cannot run here, so this stands in for it: it stores Workflows and
+CronWorkflows (setting uid, resourceVersion, creationTimestamp, a phase),
+answers like Argo's grpc-gateway ({"code": <gRPC code>, "message": ...}),
+checks the bearer token, records every request, and can be told to fail:
+an HTTP status, a delay (for timeouts), a dropped connection, before or
+after doing the work (a create whose answer is lost).
+
+Its answers must satisfy Argo's swagger too: behind Prism, responses are
+validated as well as requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+DONE = {"Succeeded", "Failed", "Error"}
+# HTTP status -> the gRPC code Argo's gateway puts in the error body.
+GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 410: 9, 429: 8, 500: 13, 502: 14, 503: 14, 504: 4}
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next `times` requests that match `method` and `path`."""
+
+    status: int | None = None  # answer with this HTTP status and an Argo error body
+    delay: float = 0.0  # seconds to wait before answering (a client timeout)
+    close: bool = False  # drop the connection without an answer
+    after: bool = False  # do the work first, then fail: the answer is lost, the effect is not
+    method: str | None = None
+    path: str | None = None  # a substring of the API path, e.g. "/stop"
+    skip: int = 0  # let this many matching requests through first
+    times: int = 1
+    message: str = "injected failure"
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (self.path is None or self.path in path)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # the API path, base path removed
+    query: dict[str, str]
+    authorization: str | None
+    body: Any
+    status: int | None = None  # None when the connection was dropped
+
+
+class ArgoError(Exception):
+    def __init__(self, status: int, message: str, code: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = {"code": code if code is not None else GRPC_CODES.get(status, 2), "message": message}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_submission_error(cron: dict, error: str, count: bool = True) -> None:
+    """Argo's cron controller on a run it could not create (workflow/cron/operator.go, reportCronWorkflowError):
+    the SubmissionError condition, replacing one already there, and since v3.6 status.failed + 1."""
+    status = cron.setdefault("status", {})
+    condition = {"type": "SubmissionError", "status": "True", "message": f"Failed to submit Workflow: {error}"}
+    status["conditions"] = [c for c in status.get("conditions") or [] if c["type"] != "SubmissionError"]
+    status["conditions"].append(condition)
+    if count:
+        status["failed"] = (status.get("failed") or 0) + 1
+
+
+def matches_selector(labels: dict[str, str], selector: str) -> bool:
+    """Kubernetes equality- and existence-based label selectors (what the engine sends)."""
+    for requirement in filter(None, (r.strip() for r in selector.split(","))):
+        if m := re.fullmatch(r"([^!=\s]+)\s*!=\s*(\S*)", requirement):
+            if labels.get(m[1]) == m[2]:
+                return False
+        elif m := re.fullmatch(r"([^!=\s]+)\s*==?\s*(\S*)", requirement):
+            if labels.get(m[1]) != m[2]:
+                return False
+        elif m := re.fullmatch(r"!\s*(\S+)", requirement):
+            if m[1] in labels:
+                return False
+        elif re.fullmatch(r"[^!=\s(),]+", requirement):
+            if requirement not in labels:
+                return False
+        else:
+            raise ArgoError(400, f"unable to parse requirement: {requirement!r}")
+    return True
+
+
+def _pick(value: Any, paths: list[list[str]]) -> Any:
+    """Keep only `paths` of `value`, lists element-wise: Argo's `fields` parameter (include form)."""
+    if any(not p for p in paths):
+        return value
+    if isinstance(value, list):
+        return [_pick(v, paths) for v in value]
+    if isinstance(value, dict):
+        kept = {}
+        for key, sub_value in value.items():
+            sub = [p[1:] for p in paths if p[0] == key]
+            if sub:
+                kept[key] = _pick(sub_value, sub)
+        return kept
+    return value
+
+
+class FakeArgo:
+    """In-memory Argo Server on 127.0.0.1; `url` is where to point ArgoEngine.host."""
+
+    def __init__(self, token: str | None = "fake-token", base_path: str = "/", tls: ssl.SSLContext | None = None):
+        self.token = token
+        self._initial_token = token
+        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+        self.workflows: dict[tuple[str, str], dict] = {}
+        self.crons: dict[tuple[str, str], dict] = {}
+        self.log: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.RLock()
+        self._versions = itertools.count(1000)
+        self._stopping = threading.Event()
+        self._server = FakeServer(("127.0.0.1", 0), FakeHandler)
+        self._server.fake = self
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}{self.base_path}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-argo", daemon=True)
+
+    def __enter__(self) -> FakeArgo:
+        self.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()  # cut injected delays short
+        self._server.shutdown()
+        self._server.server_close()
+
+    # ---- what tests set up and look at -------------------------------------
+
+    def reset(self) -> None:
+        with self._lock:
+            self.token = self._initial_token
+            self.workflows.clear()
+            self.crons.clear()
+            self.log.clear()
+            self.faults.clear()
+
+    def fail(self, **fault: Any) -> Fault:
+        injected = Fault(**fault)
+        with self._lock:
+            self.faults.append(injected)
+        return injected
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
+        with self._lock:
+            return [
+                r for r in self.log
+                if (method is None or r.method == method) and (path is None or path in r.path)
+            ]
+
+    def put_workflow(self, namespace: str, manifest: dict, phase: str | None = "Pending") -> dict:
+        """Store a workflow as if someone else had created it."""
+        with self._lock:
+            return self._store(self.workflows, namespace, manifest, phase)
+
+    def set_status(self, namespace: str, name: str, **status: Any) -> None:
+        """What Argo's controller would write: phase, message, startedAt, finishedAt, ..."""
+        with self._lock:
+            workflow = self.workflows[(namespace, name)]
+            workflow.setdefault("status", {}).update(status)
+            workflow["metadata"]["resourceVersion"] = str(next(self._versions))
+
+    def set_cron_status(self, namespace: str, name: str, **status: Any) -> None:
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            cron.setdefault("status", {}).update(status)
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
+    def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
+        """Play Argo's cron controller failing to create a run of `name` (record_submission_error)."""
+        with self._lock:
+            cron = self.crons[(namespace, name)]
+            record_submission_error(cron, error, count)
+            cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
+    # ---- the API ---------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:
+        routes = [
+            (r"/api/v1/workflows/([^/]+)", {"GET": self._list_workflows, "POST": self._create_workflow}),
+            (r"/api/v1/workflows/([^/]+)/([^/]+)", {"GET": self._get_workflow, "DELETE": self._delete_workflow}),
+            (r"/api/v1/workflows/([^/]+)/([^/]+)/stop", {"PUT": self._stop_workflow}),
+            (r"/api/v1/cron-workflows/([^/]+)", {"GET": self._list_crons, "POST": self._create_cron}),
+            (
+                r"/api/v1/cron-workflows/([^/]+)/([^/]+)",
+                {"GET": self._get_cron, "PUT": self._update_cron, "DELETE": self._delete_cron},
+            ),
+            (r"/api/v1/cron-workflows/([^/]+)/([^/]+)/(suspend|resume)", {"PUT": self._suspend_cron}),
+        ]
+        for pattern, methods in routes:
+            if match := re.fullmatch(pattern, path):
+                if method not in methods:
+                    raise ArgoError(405, f"method {method} not allowed", code=12)
+                with self._lock:
+                    return methods[method](*match.groups(), query=query, body=body)
+        raise ArgoError(404, f"no route for {method} {path}", code=12)
+
+    def _store(self, table: dict, namespace: str, obj: dict, phase: str | None) -> dict:
+        obj = json.loads(json.dumps(obj))
+        metadata = obj.setdefault("metadata", {})
+        if not metadata.get("name"):
+            if not metadata.get("generateName"):
+                raise ArgoError(400, "name or generateName is required")
+            metadata["name"] = metadata["generateName"] + uuid.uuid4().hex[:5]
+        if metadata.get("namespace", namespace) != namespace:
+            raise ArgoError(
+                400, "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        key = (namespace, metadata["name"])
+        if key in table:
+            resource = "workflows" if table is self.workflows else "cronworkflows"
+            raise ArgoError(409, f'{resource}.argoproj.io "{metadata["name"]}" already exists')
+        metadata.update(
+            namespace=namespace,
+            uid=str(uuid.uuid4()),
+            resourceVersion=str(next(self._versions)),
+            creationTimestamp=_now(),
+        )
+        if phase is not None:
+            obj["status"] = {"phase": phase}
+        table[key] = obj
+        return obj
+
+    def _find(self, table: dict, namespace: str, name: str) -> dict:
+        try:
+            return table[(namespace, name)]
+        except KeyError:
+            resource = "workflows" if table is self.workflows else "cronworkflows"
+            raise ArgoError(404, f'{resource}.argoproj.io "{name}" not found') from None
+
+    def _list_workflows(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        selector = query.get("listOptions.labelSelector", "")
+        items = sorted(
+            (w for (ns, _), w in self.workflows.items()
+             if ns == namespace and matches_selector(w["metadata"].get("labels") or {}, selector)),
+            key=lambda w: w["metadata"]["name"],
+        )
+        offset = 0
+        if token := query.get("listOptions.continue"):
+            offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
+        limit = int(query.get("listOptions.limit") or 0)
+        page = items[offset: offset + limit] if limit else items[offset:]
+        metadata: dict[str, str] = {"resourceVersion": str(next(self._versions))}
+        if limit and offset + limit < len(items):
+            metadata["continue"] = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
+        answer: dict[str, Any] = {"metadata": metadata, "items": json.loads(json.dumps(page))}
+        if fields := query.get("fields"):
+            if fields.startswith("-"):
+                raise ArgoError(400, "the fake does not implement excluding fields")
+            answer = _pick(answer, [f.strip().split(".") for f in fields.split(",")])
+            # Argo filters through its Go structs and marshals them again, so
+            # the non-omitempty ones (items, each item's metadata and spec) stay.
+            answer.setdefault("metadata", {})
+            answer["items"] = [{"metadata": {}, "spec": {}, **item} for item in answer.get("items") or []]
+        return answer
+
+    def _create_workflow(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        return self._store(self.workflows, namespace, body["workflow"], "Pending")
+
+    def _get_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        return self._find(self.workflows, namespace, name)
+
+    def _delete_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        self._find(self.workflows, namespace, name)
+        del self.workflows[(namespace, name)]
+        return {}
+
+    def _stop_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        workflow = self._find(self.workflows, namespace, name)
+        if (workflow.get("status") or {}).get("phase") in DONE:
+            # Argo's AlreadyShutdownError, which its server turns into a 500.
+            raise ArgoError(
+                500, f'cannot shutdown a completed workflow: workflow: "{name}", namespace: "{namespace}"', code=2
+            )
+        # Argo's stop patches spec.shutdown; its controller then stops the
+        # pods and runs the exit handler.
+        workflow["spec"]["shutdown"] = "Stop"
+        workflow["metadata"]["resourceVersion"] = str(next(self._versions))
+        return workflow
+
+    def _list_crons(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        selector = query.get("listOptions.labelSelector", "")
+        items = sorted(
+            (c for (ns, _), c in self.crons.items()
+             if ns == namespace and matches_selector(c["metadata"].get("labels") or {}, selector)),
+            key=lambda c: c["metadata"]["name"],
+        )
+        return {"metadata": {"resourceVersion": str(next(self._versions))}, "items": json.loads(json.dumps(items))}
+
+    def _create_cron(self, namespace: str, query: dict[str, str], body: Any) -> dict:
+        return self._store(self.crons, namespace, body["cronWorkflow"], None)
+
+    def _get_cron(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        return self._find(self.crons, namespace, name)
+
+    def _update_cron(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        current = self._find(self.crons, namespace, name)
+        new = json.loads(json.dumps(body["cronWorkflow"]))
+        version = new.get("metadata", {}).get("resourceVersion")
+        if not version:
+            raise ArgoError(400, "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update")
+        if version != current["metadata"]["resourceVersion"]:
+            raise ArgoError(
+                409,
+                f'Operation cannot be fulfilled on cronworkflows.argoproj.io "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+                code=10,
+            )
+        new["metadata"].update(
+            name=name,
+            namespace=namespace,
+            uid=current["metadata"]["uid"],
+            creationTimestamp=current["metadata"]["creationTimestamp"],
+            resourceVersion=str(next(self._versions)),
+        )
+        self.crons[(namespace, name)] = new
+        return new
+
+    def _suspend_cron(self, namespace: str, name: str, action: str, query: dict[str, str], body: Any) -> dict:
+        cron = self._find(self.crons, namespace, name)
+        cron["spec"]["suspend"] = action == "suspend"
+        cron["metadata"]["resourceVersion"] = str(next(self._versions))
+        return cron
+
+    def _delete_cron(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
+        self._find(self.crons, namespace, name)
+        del self.crons[(namespace, name)]
+        return {}
+
+    # ---- transport -----------------------------------------------------------------
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.matches(method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _inject(self, fault: Fault, handler: FakeHandler, record: Recorded) -> bool:
+        """Apply `fault`; False when the connection was dropped (nothing more to send)."""
+        if fault.delay:
+            self._stopping.wait(fault.delay)
+        if fault.close:
+            record.status = None
+            handler.close_connection = True
+            return False
+        if fault.status:
+            raise ArgoError(fault.status, fault.message)
+        return True
+
+    def serve(self, handler: FakeHandler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        if not split.path.startswith(self.base_path):
+            # Outside the base path: what a reverse proxy in front of Argo says.
+            handler.reply(404, b"404 page not found\n", "text/plain")
+            return
+        path = "/" + split.path[len(self.base_path):]
+        record = Recorded(
+            method=handler.command,
+            path=path,
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            authorization=handler.headers.get("Authorization"),
+            body=body,
+        )
+        with self._lock:
+            self.log.append(record)
+        fault = self._fault(handler.command, path)
+        before = fault if fault and not fault.after else None
+        after = fault if fault and fault.after else None
+        status, answer = 200, None
+        try:
+            if before and not self._inject(before, handler, record):
+                return
+            if self.token is not None and record.authorization != f"Bearer {self.token}":
+                raise ArgoError(401, "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/")
+            answer = self.handle(handler.command, path, record.query, body)
+            if after and not self._inject(after, handler, record):
+                return
+        except ArgoError as e:
+            status, answer = e.status, e.body
+        record.status = status
+        handler.reply(status, json.dumps(answer).encode(), "application/json")
+
+
+class FakeServer(ThreadingHTTPServer):
+    """The HTTP side of a fake on 127.0.0.1 (this one and fake_argo_crds.py): every request goes to `fake.serve`."""
+
+    daemon_threads = True
+    block_on_close = False
+    fake: Any
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out has gone: writing to it fails, as it would for a real server.
+        pass
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests and urllib3 pool connections
+    server: FakeServer
+
+    def reply(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _any(self) -> None:
+        self.server.fake.serve(self)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
