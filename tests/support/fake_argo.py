@@ -8,7 +8,8 @@ an HTTP status, a delay (for timeouts), a dropped connection, before or
 after doing the work (a create whose answer is lost).
 
 Its answers must satisfy Argo's swagger too: behind Prism, responses are
-validated as well as requests.
+validated as well as requests. The transport, the token check and the
+faults are http_fake.HttpFake's, shared with fake_argo_crds.py.
 """
 
 from __future__ import annotations
@@ -18,52 +19,22 @@ import itertools
 import json
 import re
 import ssl
-import threading
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+
+from support.http_fake import FakeError, HttpFake, Recorded
 
 DONE = {"Succeeded", "Failed", "Error"}
 # HTTP status -> the gRPC code Argo's gateway puts in the error body.
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 410: 9, 429: 8, 500: 13, 502: 14, 503: 14, 504: 4}
 
 
-@dataclass
-class Fault:
-    """An injected failure for the next `times` requests that match `method` and `path`."""
+class ArgoError(FakeError):
+    """An answer as Argo's grpc-gateway words it: {"code": <gRPC code>, "message": ...}."""
 
-    status: int | None = None  # answer with this HTTP status and an Argo error body
-    delay: float = 0.0  # seconds to wait before answering (a client timeout)
-    close: bool = False  # drop the connection without an answer
-    after: bool = False  # do the work first, then fail: the answer is lost, the effect is not
-    method: str | None = None
-    path: str | None = None  # a substring of the API path, e.g. "/stop"
-    skip: int = 0  # let this many matching requests through first
-    times: int = 1
-    message: str = "injected failure"
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or self.path in path)
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str  # the API path, base path removed
-    query: dict[str, str]
-    authorization: str | None
-    body: Any
-    status: int | None = None  # None when the connection was dropped
-
-
-class ArgoError(Exception):
     def __init__(self, status: int, message: str, code: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.body = {"code": code if code is not None else GRPC_CODES.get(status, 2), "message": message}
+        super().__init__(status, {"code": code if code is not None else GRPC_CODES.get(status, 2), "message": message}, message)
 
 
 def _now() -> str:
@@ -117,71 +88,20 @@ def _pick(value: Any, paths: list[list[str]]) -> Any:
     return value
 
 
-class FakeArgo:
-    """In-memory Argo Server on 127.0.0.1; `url` is where to point ArgoEngine.host."""
+class ArgoObjectsFake(HttpFake):
+    """A fake that stores Argo's Workflows and CronWorkflows (this one, fake_argo_crds.py's), and lets a test play Argo's controller."""
 
-    def __init__(self, token: str | None = "fake-token", base_path: str = "/", tls: ssl.SSLContext | None = None):
-        self.token = token
-        self._initial_token = token
-        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+    def __init__(self, **transport: Any):
+        super().__init__(**transport)
         self.workflows: dict[tuple[str, str], dict] = {}
         self.crons: dict[tuple[str, str], dict] = {}
-        self.log: list[Recorded] = []
-        self.faults: list[Fault] = []
-        self._lock = threading.RLock()
         self._versions = itertools.count(1000)
-        self._stopping = threading.Event()
-        self._server = FakeServer(("127.0.0.1", 0), FakeHandler)
-        self._server.fake = self
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self.port = self._server.server_address[1]
-        scheme = "https" if tls is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.port}{self.base_path}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-argo", daemon=True)
-
-    def __enter__(self) -> FakeArgo:
-        self.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()  # cut injected delays short
-        self._server.shutdown()
-        self._server.server_close()
-
-    # ---- what tests set up and look at -------------------------------------
 
     def reset(self) -> None:
         with self._lock:
-            self.token = self._initial_token
+            super().reset()
             self.workflows.clear()
             self.crons.clear()
-            self.log.clear()
-            self.faults.clear()
-
-    def fail(self, **fault: Any) -> Fault:
-        injected = Fault(**fault)
-        with self._lock:
-            self.faults.append(injected)
-        return injected
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
-        with self._lock:
-            return [
-                r for r in self.log
-                if (method is None or r.method == method) and (path is None or path in r.path)
-            ]
-
-    def put_workflow(self, namespace: str, manifest: dict, phase: str | None = "Pending") -> dict:
-        """Store a workflow as if someone else had created it."""
-        with self._lock:
-            return self._store(self.workflows, namespace, manifest, phase)
 
     def set_status(self, namespace: str, name: str, **status: Any) -> None:
         """What Argo's controller would write: phase, message, startedAt, finishedAt, ..."""
@@ -195,6 +115,22 @@ class FakeArgo:
             cron = self.crons[(namespace, name)]
             cron.setdefault("status", {}).update(status)
             cron["metadata"]["resourceVersion"] = str(next(self._versions))
+
+
+class FakeArgo(ArgoObjectsFake):
+    """In-memory Argo Server on 127.0.0.1; `url` is where to point ArgoEngine.host."""
+
+    thread_name = "fake-argo"
+
+    def __init__(self, token: str | None = "fake-token", base_path: str = "/", tls: ssl.SSLContext | None = None):
+        super().__init__(token=token, base_path=base_path, tls=tls)
+
+    # ---- what tests set up and look at -------------------------------------
+
+    def put_workflow(self, namespace: str, manifest: dict, phase: str | None = "Pending") -> dict:
+        """Store a workflow as if someone else had created it."""
+        with self._lock:
+            return self._store(self.workflows, namespace, manifest, phase)
 
     def refuse_cron_run(self, namespace: str, name: str, error: str, count: bool = True) -> None:
         """Play Argo's cron controller failing to create a run of `name` (record_submission_error)."""
@@ -357,98 +293,13 @@ class FakeArgo:
         del self.crons[(namespace, name)]
         return {}
 
-    # ---- transport -----------------------------------------------------------------
+    # ---- transport (http_fake.HttpFake) ------------------------------------------
 
-    def _fault(self, method: str, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.matches(method, path):
-                    if fault.skip > 0:
-                        fault.skip -= 1
-                        continue
-                    fault.times -= 1
-                    return fault
-        return None
+    def answer(self, request: Recorded) -> tuple[int, Any]:
+        return 200, self.handle(request.method, request.path, request.query, request.body)
 
-    def _inject(self, fault: Fault, handler: FakeHandler, record: Recorded) -> bool:
-        """Apply `fault`; False when the connection was dropped (nothing more to send)."""
-        if fault.delay:
-            self._stopping.wait(fault.delay)
-        if fault.close:
-            record.status = None
-            handler.close_connection = True
-            return False
-        if fault.status:
-            raise ArgoError(fault.status, fault.message)
-        return True
+    def error(self, status: int, message: str) -> ArgoError:
+        return ArgoError(status, message)
 
-    def serve(self, handler: FakeHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
-        if not split.path.startswith(self.base_path):
-            # Outside the base path: what a reverse proxy in front of Argo says.
-            handler.reply(404, b"404 page not found\n", "text/plain")
-            return
-        path = "/" + split.path[len(self.base_path):]
-        record = Recorded(
-            method=handler.command,
-            path=path,
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            authorization=handler.headers.get("Authorization"),
-            body=body,
-        )
-        with self._lock:
-            self.log.append(record)
-        fault = self._fault(handler.command, path)
-        before = fault if fault and not fault.after else None
-        after = fault if fault and fault.after else None
-        status, answer = 200, None
-        try:
-            if before and not self._inject(before, handler, record):
-                return
-            if self.token is not None and record.authorization != f"Bearer {self.token}":
-                raise ArgoError(401, "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/")
-            answer = self.handle(handler.command, path, record.query, body)
-            if after and not self._inject(after, handler, record):
-                return
-        except ArgoError as e:
-            status, answer = e.status, e.body
-        record.status = status
-        handler.reply(status, json.dumps(answer).encode(), "application/json")
-
-
-class FakeServer(ThreadingHTTPServer):
-    """The HTTP side of a fake on 127.0.0.1 (this one and fake_argo_crds.py): every request goes to `fake.serve`."""
-
-    daemon_threads = True
-    block_on_close = False
-    fake: Any
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out has gone: writing to it fails, as it would for a real server.
-        pass
-
-
-class FakeHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as requests and urllib3 pool connections
-    server: FakeServer
-
-    def reply(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _any(self) -> None:
-        self.server.fake.serve(self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def unauthorized(self) -> ArgoError:
+        return ArgoError(401, "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/")

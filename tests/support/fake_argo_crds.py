@@ -17,7 +17,7 @@ violations answer 422 Invalid, unknown fields 400 "strict decoding error"
 would prune them silently; the engine asks for Strict).
 
 A test plays Argo's workflow controller with `set_status()`, and injects
-failures with `fail()` (fake_argo.Fault: an HTTP status, a delay, a dropped
+failures with `fail()` (http_fake.Fault: an HTTP status, a delay, a dropped
 connection, before or after doing the work).
 """
 
@@ -26,19 +26,16 @@ from __future__ import annotations
 import base64
 import copy
 import functools
-import itertools
 import json
 import re
-import threading
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from support.fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector, record_submission_error
+from support.fake_argo import ArgoError, ArgoObjectsFake, matches_selector, record_submission_error
+from support.http_fake import FakeError, Recorded
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
 CRD_FILES = {"workflows": "argoproj.io_workflows.yaml", "cronworkflows": "argoproj.io_cronworkflows.yaml"}
@@ -83,22 +80,20 @@ OBJECT_META = {
 }
 
 
-class KubeError(Exception):
+class KubeError(FakeError):
     """An answer with a Kubernetes Status body."""
 
     def __init__(self, code: int, message: str, reason: str | None = None, details: dict | None = None):
-        super().__init__(message)
         self.code = code
-        self.body = {
+        super().__init__(code, {
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason or REASONS.get(code, "Unknown"), "code": code,
             **({"details": details} if details else {}),
-        }
+        }, message)
 
 
-@dataclass
-class Request(Recorded):
-    content_type: str | None = None
+# A request as recorded (its content type is what a merge patch is told by).
+Request = Recorded
 
 
 def _strict(node: Any) -> Any:
@@ -188,60 +183,28 @@ def _verb(method: str, name: str | None) -> str:
             "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
 
 
-class FakeArgoCRDs:
+class FakeArgoCRDs(ArgoObjectsFake):
     """In-memory Kubernetes API for Argo's custom resources on 127.0.0.1; `url` is the engine's host."""
 
+    thread_name = "fake-crds"
+
     def __init__(self, token: str | None = "fake-token"):
-        self.token = token
-        self._initial_token = token
-        self.workflows: dict[tuple[str, str], dict] = {}
-        self.crons: dict[tuple[str, str], dict] = {}
+        super().__init__(token=token)
+        self.url = self.url.rstrip("/")  # a Kubernetes host, as kubeconfig writes it
         self.secrets: dict[tuple[str, str], dict] = {}
-        self.log: list[Request] = []
-        self.faults: list[Fault] = []
         # (verb, resource) pairs the token's identity may not do: what missing RBAC looks like.
         self.forbidden: set[tuple[str, str]] = set()
-        self._lock = threading.RLock()
-        self._versions = itertools.count(1000)
-        self._stopping = threading.Event()
-        self._server = FakeServer(("127.0.0.1", 0), FakeHandler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-crds", daemon=True)
-
-    def __enter__(self) -> FakeArgoCRDs:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._stopping.set()  # cut injected delays short
-        self._server.shutdown()
-        self._server.server_close()
 
     # ---- what tests set up and look at -------------------------------------
 
     def reset(self) -> None:
         with self._lock:
-            self.token = self._initial_token
-            for table in (self.workflows, self.crons, self.secrets, self.log, self.faults, self.forbidden):
+            super().reset()
+            for table in (self.secrets, self.forbidden):
                 table.clear()
-
-    def fail(self, **fault: Any) -> Fault:
-        injected = Fault(**fault)
-        with self._lock:
-            self.faults.append(injected)
-        return injected
 
     def forbid(self, verb: str, resource: str) -> None:
         self.forbidden.add((verb, resource))
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[Request]:
-        with self._lock:
-            return [
-                r for r in self.log
-                if (method is None or r.method == method) and (path is None or path in r.path)
-            ]
 
     def put_workflow(self, namespace: str, manifest: dict, phase: str | None = "Pending") -> dict:
         """Store a workflow as if someone else (or the cron controller) had created it."""
@@ -254,19 +217,6 @@ class FakeArgoCRDs:
     def put_cron(self, namespace: str, manifest: dict) -> dict:
         with self._lock:
             return copy.deepcopy(self._create("cronworkflows", namespace, manifest))
-
-    def set_status(self, namespace: str, name: str, **status: Any) -> None:
-        """What Argo's controller would write: phase, message, startedAt, finishedAt, ..."""
-        with self._lock:
-            workflow = self.workflows[(namespace, name)]
-            workflow.setdefault("status", {}).update(status)
-            workflow["metadata"]["resourceVersion"] = str(next(self._versions))
-
-    def set_cron_status(self, namespace: str, name: str, **status: Any) -> None:
-        with self._lock:
-            cron = self.crons[(namespace, name)]
-            cron.setdefault("status", {}).update(status)
-            cron["metadata"]["resourceVersion"] = str(next(self._versions))
 
     def touch_cron(self, namespace: str, name: str) -> None:
         """A write by the cron controller: a new resourceVersion, as on every run it starts."""
@@ -475,62 +425,11 @@ class FakeArgoCRDs:
         data = self.secrets[(namespace, name)].get("data") or {}
         return {k: base64.b64decode(v).decode() for k, v in data.items()}
 
-    # ---- transport -----------------------------------------------------------------
+    # ---- transport (http_fake.HttpFake) ------------------------------------------
 
-    def _fault(self, method: str, path: str) -> Fault | None:
+    def answer(self, request: Request) -> tuple[int, Any]:
         with self._lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.matches(method, path):
-                    if fault.skip > 0:
-                        fault.skip -= 1
-                        continue
-                    fault.times -= 1
-                    return fault
-        return None
+            return self.handle(request)
 
-    def _inject(self, fault: Fault, handler: FakeHandler, record: Request) -> bool:
-        """Apply `fault`; False when the connection was dropped (nothing more to send)."""
-        if fault.delay:
-            self._stopping.wait(fault.delay)
-        if fault.close:
-            record.status = None
-            handler.close_connection = True
-            return False
-        if fault.status:
-            raise KubeError(fault.status, fault.message)
-        return True
-
-    def serve(self, handler: FakeHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
-        record = Request(
-            method=handler.command,
-            path=split.path,
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            authorization=handler.headers.get("Authorization"),
-            body=body,
-            content_type=handler.headers.get("Content-Type"),
-        )
-        with self._lock:
-            self.log.append(record)
-        fault = self._fault(handler.command, split.path)
-        before = fault if fault and not fault.after else None
-        after = fault if fault and fault.after else None
-        try:
-            if before and not self._inject(before, handler, record):
-                return
-            if self.token is not None and record.authorization != f"Bearer {self.token}":
-                raise KubeError(401, "Unauthorized")
-            with self._lock:
-                status, answer = self.handle(record)
-            if after and not self._inject(after, handler, record):
-                return
-        except KubeError as e:
-            status, answer = e.code, e.body
-        record.status = status
-        handler.reply(status, json.dumps(answer).encode(), "application/json")
+    def error(self, status: int, message: str) -> KubeError:
+        return KubeError(status, message)
