@@ -157,6 +157,20 @@ class SchedulerHome:
 
 
 @pytest.fixture
+def api_token() -> str:
+    """The bearer token a folder's Kubernetes API fake expects: each folder that serves one says which."""
+    return "fake-token"
+
+
+@pytest.fixture
+def token_file(tmp_path, api_token) -> str:
+    """A service account's token file, as mounted in a pod, holding `api_token`."""
+    path = tmp_path / "token"
+    path.write_text(api_token + "\n")
+    return str(path)
+
+
+@pytest.fixture
 def make_scheduler_home(tmp_path):
     """SchedulerHome on a database URL, for tests that put something in the database first."""
     return lambda db_url: SchedulerHome(tmp_path, db_url)

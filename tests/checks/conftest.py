@@ -21,10 +21,8 @@ def kube() -> Iterator[FakeKubeApi]:
 
 
 @pytest.fixture
-def token_file(tmp_path) -> str:
-    path = tmp_path / "api-token"
-    path.write_text(TOKEN + "\n")
-    return str(path)
+def api_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture

@@ -30,6 +30,13 @@ def make_scheduler(scheduler_home, tmp_path):
     return make
 
 
+def wait_done(scheduler: ArgoScheduler, job_id: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while scheduler.get_job(job_id).status not in ("COMPLETED", "FAILED"):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+
+
 def test_the_cli_lists_it_with_its_distribution():
     result = subprocess.run([sys.executable, "-m", "argo_scheduler.cli", "plugins", "--json"],
                             capture_output=True, text=True, check=True)
@@ -59,10 +66,7 @@ def test_its_notifier_runs_after_a_local_run(make_scheduler, tmp_path):
                                JsonLinesNotifier__path=str(events))
     job_id = scheduler.create_job(CreateJob(input_uri="report.ipynb", name="report", runtime_environment_name="python3",
                                             output_formats=["ipynb"]))
-    deadline = time.monotonic() + 120
-    while scheduler.get_job(job_id).status not in ("COMPLETED", "FAILED"):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
+    wait_done(scheduler, job_id)
     assert scheduler.get_job(job_id).status == "COMPLETED"
     [event] = [json.loads(line) for line in events.read_text().splitlines()]
     assert (event["job_id"], event["status"]) == (job_id, "COMPLETED")
@@ -82,10 +86,7 @@ def test_its_engine_is_chosen_by_its_entry_point_name_and_runs_the_job(make_sche
     # WHEN a job is created
     job_id = scheduler.create_job(CreateJob(input_uri="report.ipynb", name="report", runtime_environment_name="python3",
                                             output_formats=["ipynb"]))
-    deadline = time.monotonic() + 120
-    while scheduler.get_job(job_id).status not in ("COMPLETED", "FAILED"):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
+    wait_done(scheduler, job_id)
     # THEN it ran through that engine: completed, and its workflow carries the engine's label
     assert scheduler.get_job(job_id).status == "COMPLETED"
     [state] = engine.status(label_selector=f"argo-scheduler/job-id={job_id}").values()

@@ -28,10 +28,8 @@ def kube(singleuser_pod):
 
 
 @pytest.fixture
-def token_file(tmp_path) -> str:
-    path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
-    return str(path)
+def api_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture

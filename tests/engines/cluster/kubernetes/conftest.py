@@ -6,7 +6,6 @@ to it with a token file, as a server pointed at an API endpoint does.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -31,14 +30,12 @@ def fake(session_fake: FakeArgoCRDs) -> Iterator[FakeArgoCRDs]:
 
 
 @pytest.fixture
-def token_file(tmp_path) -> Path:
-    path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
-    return path
+def api_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture
-def engine(fake: FakeArgoCRDs, token_file: Path) -> Iterator[KubernetesEngine]:
+def engine(fake: FakeArgoCRDs, token_file: str) -> Iterator[KubernetesEngine]:
     engine = make_engine(fake.url, token_file)
     yield engine
     engine.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -41,7 +42,7 @@ def test_token_file_is_read_again_before_each_request(engine, fake, token_file):
     engine.status()
     # WHEN the token is rotated (the kubelet rewrites the projected token file)
     fake.token = "rotated-token"
-    token_file.write_text("rotated-token\n")
+    Path(token_file).write_text("rotated-token\n")
     # THEN the next request carries the new one
     engine.status()
     assert [r.authorization for r in fake.requests()] == [f"Bearer {TOKEN}", "Bearer rotated-token"]
