@@ -33,8 +33,8 @@ import json
 import re
 import zoneinfo
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
 
