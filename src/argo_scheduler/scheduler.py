@@ -204,6 +204,18 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+    reconcile_batch_size = Integer(
+        100,
+        config=True,
+        help="""Job ids per engine request when unfinished records are checked
+        against their workflows (a `job-id in (…)` label selector, about 37
+        bytes an id in the request's URL): 200 running jobs cost two requests
+        at 100. Lower it behind a proxy that limits URL length. Default: 100.
+
+            c.ArgoScheduler.reconcile_batch_size = 100
+        """,
+    )
+
     podspec_mutators = List(
         Unicode(),
         config=True,
@@ -698,9 +710,16 @@ class ArgoScheduler(Scheduler):
 
     def _find_workflow(self, job: DescribeJob) -> WorkflowState | None:
         """The job's workflow among this owner's; another user's is refused, not returned."""
-        from .workflow import job_workflow_name
+        from .workflow import DEFINITION_ID_LABEL, job_workflow_name
 
-        state = self.index_by_job_id(self.owned_states()).get(job.job_id)
+        try:
+            state = self._job_states([job.job_id]).get(job.job_id)
+            if state is None and job.job_definition_id:
+                # A cron run: its record's id is the workflow's uid.
+                runs = self._owned_states(f"{DEFINITION_ID_LABEL}={job.job_definition_id},{CRON_WORKFLOW_LABEL}")
+                state = self.index_by_job_id(runs).get(job.job_id)
+        except EngineError as e:
+            raise SchedulerError(str(e)) from e
         if state is not None:
             return state
         name = job_workflow_name(job.input_filename, job.job_id)
@@ -720,7 +739,7 @@ class ArgoScheduler(Scheduler):
             session.commit()
 
     def get_job(self, job_id: str, job_files: bool | None = True) -> DescribeJob:
-        self.reconcile_jobs()
+        self.reconcile_jobs(job_id)
         return super().get_job(job_id, job_files)
 
     def list_jobs(self, query: ListJobsQuery) -> ListJobsResponse:
@@ -739,7 +758,7 @@ class ArgoScheduler(Scheduler):
             described = DescribeJob.from_orm(record)
         state = self._find_workflow(described)
         if state is None:
-            self.reconcile_jobs()
+            self.reconcile_jobs(job_id)
             return
         with self.db_session() as session:
             session.query(Job).filter(Job.job_id == job_id).update({"status": Status.STOPPING})
@@ -754,7 +773,7 @@ class ArgoScheduler(Scheduler):
                 session.query(Job).filter(Job.job_id == job_id).update({"status": described.status})
                 session.commit()
             raise SchedulerError(f"could not stop job {job_id}: {e}") from e
-        self.reconcile_jobs()
+        self.reconcile_jobs(job_id)
 
     def delete_job(self, job_id: str) -> None:
         with self.db_session() as session:
@@ -930,61 +949,119 @@ class ArgoScheduler(Scheduler):
 
     # ---- the engine is the truth ------------------------------------------
 
-    def reconcile_jobs(self) -> None:
-        """Bring this owner's records in line with this owner's workflows, in one engine call.
+    def reconcile_jobs(self, job_id: str | None = None) -> None:
+        """Bring this owner's unfinished records in line with their workflows, asking only about those.
 
         Records still running are settled when their workflow is over; cron
-        runs whose pod never wrote a record get one. Other owners' records
-        are not read (db_session), so they are never judged against this
-        owner's workflows.
+        runs whose pod never wrote a record get one. Final records cost the
+        engine nothing: it is asked about the one-off workflows of unfinished
+        records by job id (`job-id in (…)`, reconcile_batch_size ids a
+        request), and, while the owner has schedules, about the runs of its
+        CronWorkflows (one selector; their number is bounded by the history
+        limits and the workflows' time to live). With `job_id`, only that
+        record is reconciled (get_job): at most two requests, none when it is
+        final. Other owners' records are not read (db_session), so they are
+        never judged against this owner's workflows.
         """
         from .workflow import DEFINITION_ID_LABEL
 
         with self.db_session() as session:
-            pending = [
-                DescribeJob.from_orm(j)
-                for j in session.query(Job).filter(Job.status.in_([s.value for s in RECONCILED_STATUSES]))
-            ]
-            known_ids = {job_id for (job_id,) in session.query(Job.job_id)}
+            query = session.query(Job).filter(Job.status.in_([s.value for s in RECONCILED_STATUSES]))
+            if job_id is not None:
+                query = query.filter(Job.job_id == job_id)
+            pending = [DescribeJob.from_orm(j) for j in query]
+            scheduled = job_id is None and self._has_schedules(session)
+        if not pending and not scheduled:
+            return
         try:
-            states = self._owned_states()
+            by_job_id = self._job_states([job.job_id for job in pending])
+            # Cron runs: a record's id is its workflow's uid, which no
+            # selector can name, so they are found among their schedule's runs.
+            definitions = {job.job_definition_id for job in pending if job.job_id not in by_job_id}
+            definitions.discard(None)
+            cron_runs: dict[str, WorkflowState] = {}
+            if scheduled:
+                cron_runs = self.index_by_job_id(self._owned_states(CRON_WORKFLOW_LABEL))
+            elif definitions:
+                for definition_id in sorted(definitions):
+                    cron_runs.update(self.index_by_job_id(
+                        self._owned_states(f"{DEFINITION_ID_LABEL}={definition_id},{CRON_WORKFLOW_LABEL}")
+                    ))
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
-        by_job_id = self.index_by_job_id(states)
+        by_job_id = {**cron_runs, **by_job_id}
         now = get_utc_timestamp()
         for job in pending:
             updates = record_updates(job.status, by_job_id.get(job.job_id), now)
             if updates:
                 self._settle(job.job_id, updates)
-        for job_id, state in by_job_id.items():
-            definition_id = state.labels.get(DEFINITION_ID_LABEL)
-            if job_id not in known_ids and definition_id and state.labels.get(CRON_WORKFLOW_LABEL):
-                self._record_unrecorded_run(job_id, definition_id, state)
-        self._record_refused_runs(known_ids)
+        if not scheduled:
+            return
+        unrecorded = {
+            run_id: state for run_id, state in cron_runs.items()
+            if state.done and state.labels.get(DEFINITION_ID_LABEL)
+        }
+        known_ids = self._known_ids(unrecorded)
+        for run_id, state in unrecorded.items():
+            if run_id not in known_ids:
+                self._record_unrecorded_run(run_id, state.labels[DEFINITION_ID_LABEL], state)
+        self._record_refused_runs()
+
+    @staticmethod
+    def _has_schedules(session) -> bool:
+        return session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None)).first() is not None
+
+    def _known_ids(self, job_ids) -> set[str]:
+        """Which of `job_ids` have a record of this owner's (a bounded IN query, never the whole table)."""
+        ids = sorted(set(job_ids))
+        known: set[str] = set()
+        with self.db_session() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                known.update(job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_id.in_(chunk)))
+        return known
+
+    def _job_states(self, job_ids) -> dict[str, WorkflowState]:
+        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids."""
+        from .names import is_label_value
+        from .workflow import JOB_ID_LABEL
+
+        # An id that is no label value labels no workflow (build_workflow
+        # labels each with its job id): nothing to ask about.
+        ids = sorted({job_id for job_id in job_ids if is_label_value(job_id)})
+        size = max(1, self.reconcile_batch_size)
+        states: dict[str, WorkflowState] = {}
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            selector = f"{JOB_ID_LABEL}={chunk[0]}" if len(chunk) == 1 else f"{JOB_ID_LABEL} in ({','.join(chunk)})"
+            states.update(self._owned_states(selector))
+        wanted = set(ids)
+        return {job_id: state for job_id, state in self.index_by_job_id(states).items() if job_id in wanted}
 
     def refusal_advice(self, message: str) -> str | None:
         """The first configured mutator's advice on a refusal with `message` (PodSpecMutator.refusal_advice)."""
         return next((a for m in self.mutator_instances if (a := m.refusal_advice(message))), None)
 
-    def _record_refused_runs(self, known_ids: set[str]) -> None:
+    def _record_refused_runs(self) -> None:
         """A FAILED record for each scheduled run Argo's cron controller could not create (no Workflow exists)."""
         from .workflow import DEFINITION_ID_LABEL
 
-        with self.db_session() as session:
-            if not session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None)).first():
-                return  # nothing is scheduled: spare the engine the call
         try:
             crons = self.get_engine().cron_states(label_selector=self.owner_selector())
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot read the schedules' status: %s", e)
             return
+        refusals = []
         for cron in crons.values():
             refused = refused_run(cron, self.refusal_advice(cron.submission_error or ""))
             definition_id = cron.labels.get(DEFINITION_ID_LABEL)
-            if refused is None or definition_id is None or refused[0] in known_ids:
+            if refused is not None and definition_id is not None:
+                refusals.append((*refused, definition_id, cron))
+        known_ids = self._known_ids(job_id for job_id, *_ in refusals)
+        for job_id, message, definition_id, cron in refusals:
+            if job_id in known_ids:
                 continue
-            job_id, message = refused
             now = get_utc_timestamp()
             state = WorkflowState(name=cron.name, phase=FAILED, message=message, started_at=now, finished_at=now)
             self._record_unrecorded_run(job_id, definition_id, state)

@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, matches_selector, record_submission_error
+from fake_argo import ArgoError, Fault, FakeHandler, FakeServer, Recorded, parse_selector, record_submission_error
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
 CRD_FILES = {"workflows": "argoproj.io_workflows.yaml", "cronworkflows": "argoproj.io_cronworkflows.yaml"}
@@ -365,11 +365,11 @@ class FakeArgoCRDs:
             ) from None
 
     def _list(self, plural: str, namespace: str, query: dict[str, str]) -> dict:
-        selector = query.get("labelSelector", "")
         try:
+            selected = parse_selector(query.get("labelSelector", ""))
             items = sorted(
                 (o for (ns, _), o in self._table(plural).items()
-                 if ns == namespace and matches_selector(o["metadata"].get("labels") or {}, selector)),
+                 if ns == namespace and selected(o["metadata"].get("labels") or {})),
                 key=lambda o: o["metadata"]["name"],
             )
         except ArgoError as e:
