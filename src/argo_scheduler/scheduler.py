@@ -204,6 +204,35 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+    workflow_ttl_seconds = Integer(
+        24 * 3600,
+        min=0,
+        config=True,
+        help="""Seconds Argo keeps a finished Workflow, one-off or cron run
+        (spec.ttlStrategy.secondsAfterCompletion), then deletes it with its
+        pods; job records and outputs stay. Keep it long enough for
+        JupyterLab to be opened (or `argo-scheduler status` run) in between:
+        a record whose pod could not write its end is settled from the
+        workflow, and once it is gone the record can only say so. 0 keeps
+        finished workflows until their job is deleted. Default: 86400 (a day).
+
+            c.ArgoScheduler.workflow_ttl_seconds = 7 * 24 * 3600
+        """,
+    )
+
+    pod_gc_strategy = CaselessStrEnum(
+        ["OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion", ""],
+        default_value="OnPodSuccess",
+        config=True,
+        help="""When Argo deletes a run's pods (spec.podGC.strategy): the
+        pod of a successful run at once, a failed one's with its workflow
+        (after workflow_ttl_seconds), so `kubectl logs` still shows why.
+        "" keeps every pod until its workflow is deleted. Default: "OnPodSuccess".
+
+            c.ArgoScheduler.pod_gc_strategy = "OnPodCompletion"
+        """,
+    )
+
     reconcile_batch_size = Integer(
         100,
         config=True,
@@ -349,7 +378,7 @@ class ArgoScheduler(Scheduler):
 
     def build_context(self, kernel_name: str | None = None):
         from .pod import SecretRef
-        from .workflow import BuildContext, CronOptions
+        from .workflow import BuildContext, Cleanup, CronOptions
 
         secret = (
             SecretRef(self.db_url_secret_name, self.db_url_secret_key)
@@ -374,6 +403,10 @@ class ArgoScheduler(Scheduler):
                 concurrency_policy=self.concurrency_policy,
                 successful_jobs_history_limit=self.successful_jobs_history_limit,
                 failed_jobs_history_limit=self.failed_jobs_history_limit,
+            ),
+            cleanup=Cleanup(
+                ttl_seconds=self.workflow_ttl_seconds or None,
+                pod_gc_strategy=self.pod_gc_strategy or None,
             ),
         )
 

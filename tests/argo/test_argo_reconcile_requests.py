@@ -114,3 +114,30 @@ def test_schedules_cost_one_listing_of_their_runs_and_one_of_the_cron_workflows(
         f"argo-scheduler/job-id={running['metadata']['uid']}",
         f"argo-scheduler/job-definition-id={definition_id},{CRON_LABEL}",
     ]
+
+
+def test_a_workflow_gone_after_its_time_to_live(scheduler, fake):
+    # GIVEN two jobs: one its pod recorded COMPLETED, one whose pod never recorded its end
+    recorded, unrecorded = scheduler.create_job(job_model()), scheduler.create_job(job_model())
+    settle_as_the_pod_would(scheduler, recorded)
+    # WHEN Argo's TTL controller has deleted both workflows before JupyterLab looked
+    fake.workflows.clear()
+    jobs = {job.job_id: job for job in scheduler.list_jobs(ListJobsQuery()).jobs}
+    # THEN the recorded one is left as its pod wrote it, the other says why it is FAILED
+    assert (jobs[recorded].status, jobs[recorded].status_message) == (Status.COMPLETED, None)
+    assert jobs[unrecorded].status == Status.FAILED
+    assert "time to live (c.ArgoScheduler.workflow_ttl_seconds)" in jobs[unrecorded].status_message
+
+
+def test_the_time_to_live_and_pod_gc_are_configurable(scheduler_home, engine, fake):
+    scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=OWNER, image="img:1",
+                                         workflow_ttl_seconds=3600, pod_gc_strategy="onworkflowcompletion")
+    scheduler.engine_instance = engine
+    # WHEN a job and a schedule are created
+    scheduler.create_job(job_model())
+    scheduler.create_job_definition(definition_model())
+    # THEN Argo got both settings on the job's Workflow and on the schedule's runs
+    [workflow], [cron] = fake.workflows.values(), fake.crons.values()
+    for spec in (workflow["spec"], cron["spec"]["workflowSpec"]):
+        assert spec["ttlStrategy"] == {"secondsAfterCompletion": 3600}
+        assert spec["podGC"] == {"strategy": "OnWorkflowCompletion"}
