@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import uuid
+from typing import NamedTuple
 
 from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
 from jupyter_scheduler.models import (
@@ -43,6 +44,15 @@ from .inputs import InputError, check_fields, check_inside
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
+
+
+class _Pending(NamedTuple):
+    """What reconcile reads of a record that is not final."""
+
+    job_id: str
+    status: Status
+    job_definition_id: str | None
+
 
 # Argo labels every workflow its cron controller starts with this.
 CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
@@ -999,10 +1009,14 @@ class ArgoScheduler(Scheduler):
         from .workflow import DEFINITION_ID_LABEL
 
         with self.db_session() as session:
-            query = session.query(Job).filter(Job.status.in_([s.value for s in RECONCILED_STATUSES]))
+            # Three columns, not DescribeJob models: 200 running jobs would
+            # cost pydantic half a second on every listing.
+            query = session.query(Job.job_id, Job.status, Job.job_definition_id).filter(
+                Job.status.in_([s.value for s in RECONCILED_STATUSES])
+            )
             if job_id is not None:
                 query = query.filter(Job.job_id == job_id)
-            pending = [DescribeJob.from_orm(j) for j in query]
+            pending = [_Pending(row.job_id, Status(row.status), row.job_definition_id) for row in query]
             scheduled = job_id is None and self._has_schedules(session)
         if not pending and not scheduled:
             return
