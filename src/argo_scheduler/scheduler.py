@@ -6,7 +6,7 @@ Enable it with::
 
 The database stays jupyter-scheduler's (list, get and count read it), but the
 engine is the truth about runs: records still in progress are reconciled
-from workflow phases in one engine call per listing.
+from workflow phases, the engine asked only about those (docs/engines.md).
 """
 
 from __future__ import annotations
@@ -1057,7 +1057,8 @@ class ArgoScheduler(Scheduler):
 
     @staticmethod
     def _has_schedules(session) -> bool:
-        return session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None)).first() is not None
+        scheduled = session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None))
+        return scheduled.first() is not None
 
     def _known_ids(self, job_ids) -> set[str]:
         """Which of `job_ids` have a record of this owner's (a bounded IN query, never the whole table)."""
