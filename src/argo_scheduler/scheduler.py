@@ -52,6 +52,7 @@ class _Pending(NamedTuple):
     job_id: str
     status: Status
     job_definition_id: str | None
+    input_filename: str
 
 
 # Argo labels every workflow its cron controller starts with this.
@@ -598,9 +599,9 @@ class ArgoScheduler(Scheduler):
 
         return state.annotations.get(OWNER_ANNOTATION) == owner_annotation(self.owner)
 
-    def _owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
+    def _owned_states(self, extra_selector: str = "", names: list[str] | None = None) -> dict[str, WorkflowState]:
         selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
-        states = self.get_engine().status(label_selector=selector)
+        states = self.get_engine().status(names=names, label_selector=selector)
         return {name: state for name, state in states.items() if self.owns(state)}
 
     def owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
@@ -756,7 +757,7 @@ class ArgoScheduler(Scheduler):
         from .workflow import DEFINITION_ID_LABEL, job_workflow_name
 
         try:
-            state = self._job_states([job.job_id]).get(job.job_id)
+            state = self._job_states([job.job_id], job.input_filename).get(job.job_id)
             if state is None and job.job_definition_id:
                 # A cron run: its record's id is the workflow's uid.
                 runs = self._owned_states(f"{DEFINITION_ID_LABEL}={job.job_definition_id},{CRON_WORKFLOW_LABEL}")
@@ -1009,19 +1010,25 @@ class ArgoScheduler(Scheduler):
         from .workflow import DEFINITION_ID_LABEL
 
         with self.db_session() as session:
-            # Three columns, not DescribeJob models: 200 running jobs would
+            # Four columns, not DescribeJob models: 200 running jobs would
             # cost pydantic half a second on every listing.
-            query = session.query(Job.job_id, Job.status, Job.job_definition_id).filter(
+            query = session.query(Job.job_id, Job.status, Job.job_definition_id, Job.input_filename).filter(
                 Job.status.in_([s.value for s in RECONCILED_STATUSES])
             )
             if job_id is not None:
                 query = query.filter(Job.job_id == job_id)
-            pending = [_Pending(row.job_id, Status(row.status), row.job_definition_id) for row in query]
+            pending = [
+                _Pending(row.job_id, Status(row.status), row.job_definition_id, row.input_filename) for row in query
+            ]
             scheduled = job_id is None and self._has_schedules(session)
         if not pending and not scheduled:
             return
         try:
-            by_job_id = self._job_states([job.job_id for job in pending])
+            if job_id is not None:
+                # One record: its one-off workflow read by name (one GET on Argo).
+                by_job_id = self._job_states([job_id], pending[0].input_filename) if pending else {}
+            else:
+                by_job_id = self._job_states([job.job_id for job in pending])
             # Cron runs: a record's id is its workflow's uid, which no
             # selector can name, so they are found among their schedule's runs.
             definitions = {job.job_definition_id for job in pending if job.job_id not in by_job_id}
@@ -1070,21 +1077,30 @@ class ArgoScheduler(Scheduler):
                 known.update(job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_id.in_(chunk)))
         return known
 
-    def _job_states(self, job_ids) -> dict[str, WorkflowState]:
-        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids."""
+    def _job_states(self, job_ids, input_filename: str | None = None) -> dict[str, WorkflowState]:
+        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids.
+
+        With `input_filename`, the workflow of the one job in `job_ids` is
+        asked for by its name (job_workflow_name), which Argo answers by key.
+        """
         from .names import is_label_value
-        from .workflow import JOB_ID_LABEL
+        from .workflow import JOB_ID_LABEL, job_workflow_name
 
         # An id that is no label value labels no workflow (build_workflow
         # labels each with its job id): nothing to ask about.
         ids = sorted({job_id for job_id in job_ids if is_label_value(job_id)})
+        wanted = set(ids)
         size = max(1, self.reconcile_batch_size)
         states: dict[str, WorkflowState] = {}
+        if input_filename is not None and len(ids) == 1:
+            # Every one-off job's workflow has this name (build_workflow).
+            names = [job_workflow_name(input_filename, ids[0])]
+            states = self._owned_states(f"{JOB_ID_LABEL}={ids[0]}", names=names)
+            ids = []
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
             selector = f"{JOB_ID_LABEL}={chunk[0]}" if len(chunk) == 1 else f"{JOB_ID_LABEL} in ({','.join(chunk)})"
             states.update(self._owned_states(selector))
-        wanted = set(ids)
         return {job_id: state for job_id, state in self.index_by_job_id(states).items() if job_id in wanted}
 
     def refusal_advice(self, message: str) -> str | None:

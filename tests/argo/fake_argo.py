@@ -311,7 +311,13 @@ class FakeArgo:
         return self._store(self.workflows, namespace, body["workflow"], "Pending")
 
     def _get_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
-        return self._find(self.workflows, namespace, name)
+        workflow = self._find(self.workflows, namespace, name)
+        if fields := query.get("fields"):
+            if fields.startswith("-"):
+                raise ArgoError(400, "the fake does not implement excluding fields")
+            # As in a listing: Argo marshals its structs again, so metadata and spec stay.
+            return {"metadata": {}, "spec": {}, **_pick(workflow, [f.strip().split(".") for f in fields.split(",")])}
+        return workflow
 
     def _delete_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
         self._find(self.workflows, namespace, name)

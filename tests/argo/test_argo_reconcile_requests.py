@@ -63,10 +63,12 @@ def test_a_listing_asks_only_about_unfinished_records_batched_by_job_id(schedule
 def test_get_job_costs_one_request_while_running_and_none_once_final(scheduler, fake):
     running, final = scheduler.create_job(job_model()), scheduler.create_job(job_model())
     settle_as_the_pod_would(scheduler, final)
-    # WHEN the detail view of a running job is opened THEN one request, naming that job
+    [name] = [w["metadata"]["name"] for w in fake.workflows.values()
+              if w["metadata"]["labels"]["argo-scheduler/job-id"] == running]
+    # WHEN the detail view of a running job is opened THEN one request: a GET of its workflow, by name
     since = len(fake.log)
     assert scheduler.get_job(running).status == Status.IN_PROGRESS
-    assert [s.split(",", 2)[2] for s in listings(fake, since)] == [f"argo-scheduler/job-id={running}"]
+    assert [(r.method, r.path) for r in fake.log[since:]] == [("GET", f"{LIST}/{name}")]
     # WHEN that of a final one THEN none
     since = len(fake.log)
     assert scheduler.get_job(final).status == Status.COMPLETED
@@ -106,12 +108,14 @@ def test_schedules_cost_one_listing_of_their_runs_and_one_of_the_cron_workflows(
     selectors = [s.split(",", 2)[2] for s in listings(fake, since)]
     assert selectors == [f"argo-scheduler/job-id={running['metadata']['uid']}", CRON_LABEL]
     assert len(fake.requests("GET", "/api/v1/cron-workflows")) == 1
-    # WHEN that run's workflow finishes THEN get_job of it settles it from its schedule's runs, two requests
+    # WHEN that run's workflow finishes THEN get_job of it settles it in two requests: the name a one-off
+    # job of that id would have (none), then its schedule's runs
     fake.set_status(NAMESPACE, running["metadata"]["name"], phase="Succeeded")
     since = len(fake.log)
     assert scheduler.get_job(running["metadata"]["uid"]).status == Status.COMPLETED
+    assert len(fake.log) - since == 2
+    assert fake.log[since].path.startswith(f"{LIST}/report-") and fake.log[since].status == 404
     assert [s.split(",", 2)[2] for s in listings(fake, since)] == [
-        f"argo-scheduler/job-id={running['metadata']['uid']}",
         f"argo-scheduler/job-definition-id={definition_id},{CRON_LABEL}",
     ]
 
