@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks: how long the things users wait for take.
 
-    .venv/bin/python benchmarks/run.py            # print results
+    .venv/bin/python benchmarks/run.py            # print results (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # fewer repeats, 1,000 jobs instead of 10,000
     .venv/bin/python benchmarks/run.py --record   # also save benchmarks/results/<date>.json
 
 Measured, never asserted: tests hold no timing thresholds. Compare a change's
@@ -96,6 +97,100 @@ def bench_import() -> dict:
     return timed(lambda: subprocess.run(argv, check=True), 10)
 
 
+QUICK = "--quick" in sys.argv
+
+
+def _median(samples: list[float]) -> dict:
+    return {"repeat": len(samples), "median_s": round(statistics.median(samples), 4),
+            "min_s": round(min(samples), 4), "max_s": round(max(samples), 4)}
+
+
+def _fresh_interpreter(code: str, repeat: int) -> dict:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return _median(samples)
+
+
+# What each process imports before its real work; a version without lean.py
+# (before issue 13) imports the same modules the way it always did.
+_LEAN = "try:\n from argo_scheduler.lean import defer_server_extension\nexcept ImportError:\n pass\nelse:\n defer_server_extension()\n"
+
+
+def bench_import_cli() -> dict:
+    """A fresh interpreter importing what `argo-scheduler run` needs before it submits (scheduler, builder, local engine)."""
+    return _fresh_interpreter(_LEAN + "import argo_scheduler.cli, argo_scheduler.scheduler, argo_scheduler.workflow, "
+                              "argo_scheduler.engines.local", 3 if QUICK else 7)
+
+
+def bench_import_runtime() -> dict:
+    """A fresh interpreter importing what a job pod's `python -m argo_scheduler.runtime run` needs before the kernel starts."""
+    return _fresh_interpreter(_LEAN + "import argo_scheduler.runtime.__main__, argo_scheduler.runtime.job, "
+                              "argo_scheduler.runtime.records, papermill, nbconvert", 3 if QUICK else 7)
+
+
+def bench_local_run_vs_bare() -> dict:
+    """`argo-scheduler run NB -p n=5 --output-format ipynb --output-format html` (local engine) against bare
+    `papermill NB out.ipynb -p n 5` then `jupyter nbconvert --to html out.ipynb`, pairs interleaved in this run.
+
+    Wall time of each, and the ratio pair by pair: the machine's drift hits both halves of a pair alike.
+    """
+    notebook = ROOT / "examples" / "hello.ipynb"
+    bindir = Path(sys.executable).parent
+    pairs = 3 if QUICK else 7
+    ours, bare, ratios = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "JUPYTER_DATA_DIR": f"{tmp}/data", "JUPYTER_CONFIG_DIR": f"{tmp}/config"}
+        ours_argv = [str(bindir / "argo-scheduler"), "run", str(notebook), "-p", "n=5",
+                     "--output-format", "ipynb", "--output-format", "html", "--json",
+                     "--db-url", f"sqlite:///{tmp}/s.sqlite", "--staging-path", f"{tmp}/staging"]
+        bare_argvs = [[str(bindir / "papermill"), str(notebook), f"{tmp}/out.ipynb", "-p", "n", "5"],
+                      [str(bindir / "jupyter"), "nbconvert", "--to", "html", f"{tmp}/out.ipynb"]]
+
+        def time_ours() -> float:
+            start = time.perf_counter()
+            result = subprocess.run(ours_argv, env=env, capture_output=True, text=True)
+            took = time.perf_counter() - start
+            if result.returncode != 0 or '"COMPLETED"' not in result.stdout:
+                raise RuntimeError(f"argo-scheduler run failed: {result.stdout}{result.stderr}")
+            return took
+
+        def time_bare() -> float:
+            start = time.perf_counter()
+            for argv in bare_argvs:
+                subprocess.run(argv, env=env, check=True, capture_output=True)
+            return time.perf_counter() - start
+
+        time_ours(), time_bare()  # warm the disk cache and the kernelspec lookups
+        for _ in range(pairs):
+            a, b = time_ours(), time_bare()
+            ours.append(a)
+            bare.append(b)
+            ratios.append(a / b)
+    return {"argo_scheduler_run": _median(ours), "bare_papermill_then_nbconvert": _median(bare),
+            "ratio_median": round(statistics.median(ratios), 3), "ratio_min": round(min(ratios), 3),
+            "ratio_max": round(max(ratios), 3)}
+
+
+def _scale(database: str) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from scale import run
+
+    return run(database, jobs=1_000 if QUICK else 10_000, running=200, repeat=5 if QUICK else 10)
+
+
+def bench_scale_sqlite() -> dict:
+    """list/get/count/create with 10,000 jobs (200 running) in sqlite and in the Argo fake; Argo requests counted."""
+    return _scale("sqlite")
+
+
+def bench_scale_postgresql() -> dict:
+    """The same on a throwaway PostgreSQL (tests/databases.py)."""
+    return _scale("postgresql")
+
+
 def bench_local_run() -> dict:
     """Submit to finish of a one-cell notebook on the local engine, through the CLI."""
     notebook = ROOT / "examples" / "hello.ipynb"
@@ -109,7 +204,7 @@ def bench_local_run() -> dict:
                 check=True, env=env, capture_output=True,
             )
 
-        return timed(run, 3)
+        return timed(run, 1 if QUICK else 3)
 
 
 BENCHMARKS = {
@@ -118,6 +213,11 @@ BENCHMARKS = {
     "schema_check_first_use": bench_schema_first_use,
     "import_package": bench_import,
     "local_run_end_to_end": bench_local_run,
+    "import_cli": bench_import_cli,
+    "import_runtime": bench_import_runtime,
+    "local_run_vs_bare_papermill_nbconvert": bench_local_run_vs_bare,
+    "scale_sqlite": bench_scale_sqlite,
+    "scale_postgresql": bench_scale_postgresql,
 }
 
 
@@ -131,12 +231,13 @@ def main(argv: list[str]) -> int:
     record = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "quick": QUICK,
         "results": results,
     }
     print(json.dumps(record, indent=2))
     if "--record" in argv:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{record['date'][:10]}.json").write_text(json.dumps(record, indent=2) + "\n")
+        (RESULTS / f"{record['date'][:10]}{'-quick' if QUICK else ''}.json").write_text(json.dumps(record, indent=2) + "\n")
     return 0
 
 

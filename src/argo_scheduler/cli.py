@@ -25,6 +25,11 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .lean import defer_server_extension
+
+    # A terminal command is no Jupyter server: jupyter-scheduler's models and
+    # ORM without its server extension's import chain (lean.py).
+    defer_server_extension()
     parser = _parser()
     args = parser.parse_args(argv)
     from .db import DatabaseUnavailable

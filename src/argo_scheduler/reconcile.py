@@ -24,8 +24,9 @@ REFUSED_MESSAGE = "Argo could not start this scheduled run; no workflow was crea
 # Ids of refused runs' records: derived from the refusal, so each is recorded once.
 _REFUSALS = uuid.UUID("5d4c1f0e-8a55-4f4e-9a59-3c2f1d0b7a61")
 VANISHED_MESSAGE = (
-    "No workflow of this job exists any more: it was deleted outside JupyterLab "
-    "(or created by an earlier scheduler, such as argo-jupyter-scheduler)"
+    "No workflow of this job exists any more, and its pod did not record how it ended: Argo deleted it "
+    "after its time to live (c.ArgoScheduler.workflow_ttl_seconds) before JupyterLab looked, or it was "
+    "deleted outside JupyterLab (or created by an earlier scheduler, such as argo-jupyter-scheduler)"
 )
 
 

@@ -6,7 +6,7 @@ Enable it with::
 
 The database stays jupyter-scheduler's (list, get and count read it), but the
 engine is the truth about runs: records still in progress are reconciled
-from workflow phases in one engine call per listing.
+from workflow phases, the engine asked only about those (docs/engines.md).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import uuid
+from typing import NamedTuple
 
 from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
 from jupyter_scheduler.models import (
@@ -44,6 +45,16 @@ from .inputs import InputError, check_fields, check_inside
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
+
+
+class _Pending(NamedTuple):
+    """What reconcile reads of a record that is not final."""
+
+    job_id: str
+    status: Status
+    job_definition_id: str | None
+    input_filename: str
+
 
 # Argo labels every workflow its cron controller starts with this.
 CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
@@ -215,6 +226,47 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+    workflow_ttl_seconds = Integer(
+        24 * 3600,
+        min=0,
+        config=True,
+        help="""Seconds Argo keeps a finished Workflow, one-off or cron run
+        (spec.ttlStrategy.secondsAfterCompletion), then deletes it with its
+        pods; job records and outputs stay. Keep it long enough for
+        JupyterLab to be opened (or `argo-scheduler status` run) in between:
+        a record whose pod could not write its end is settled from the
+        workflow, and once it is gone the record can only say so. 0 keeps
+        finished workflows until their job is deleted. Default: 86400 (a day).
+
+            c.ArgoScheduler.workflow_ttl_seconds = 7 * 24 * 3600
+        """,
+    )
+
+    pod_gc_strategy = CaselessStrEnum(
+        ["OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion", ""],
+        default_value="OnPodSuccess",
+        config=True,
+        help="""When Argo deletes a run's pods (spec.podGC.strategy): the
+        pod of a successful run at once, a failed one's with its workflow
+        (after workflow_ttl_seconds), so `kubectl logs` still shows why.
+        "" keeps every pod until its workflow is deleted. Default: "OnPodSuccess".
+
+            c.ArgoScheduler.pod_gc_strategy = "OnPodCompletion"
+        """,
+    )
+
+    reconcile_batch_size = Integer(
+        100,
+        config=True,
+        help="""Job ids per engine request when unfinished records are checked
+        against their workflows (a `job-id in (…)` label selector, about 37
+        bytes an id in the request's URL): 200 running jobs cost two requests
+        at 100. Lower it behind a proxy that limits URL length. Default: 100.
+
+            c.ArgoScheduler.reconcile_batch_size = 100
+        """,
+    )
+
     podspec_mutators = List(
         Unicode(),
         config=True,
@@ -337,7 +389,7 @@ class ArgoScheduler(Scheduler):
 
     def build_context(self, kernel_name: str | None = None):
         from .pod import SecretRef
-        from .workflow import BuildContext, CronOptions
+        from .workflow import BuildContext, Cleanup, CronOptions
 
         secret = (
             SecretRef(self.db_url_secret_name, self.db_url_secret_key)
@@ -362,6 +414,10 @@ class ArgoScheduler(Scheduler):
                 concurrency_policy=self.concurrency_policy,
                 successful_jobs_history_limit=self.successful_jobs_history_limit,
                 failed_jobs_history_limit=self.failed_jobs_history_limit,
+            ),
+            cleanup=Cleanup(
+                ttl_seconds=self.workflow_ttl_seconds or None,
+                pod_gc_strategy=self.pod_gc_strategy or None,
             ),
         )
 
@@ -543,9 +599,9 @@ class ArgoScheduler(Scheduler):
 
         return state.annotations.get(OWNER_ANNOTATION) == owner_annotation(self.owner)
 
-    def _owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
+    def _owned_states(self, extra_selector: str = "", names: list[str] | None = None) -> dict[str, WorkflowState]:
         selector = self.owner_selector() + (f",{extra_selector}" if extra_selector else "")
-        states = self.get_engine().status(label_selector=selector)
+        states = self.get_engine().status(names=names, label_selector=selector)
         return {name: state for name, state in states.items() if self.owns(state)}
 
     def owned_states(self, extra_selector: str = "") -> dict[str, WorkflowState]:
@@ -698,9 +754,16 @@ class ArgoScheduler(Scheduler):
 
     def _find_workflow(self, job: DescribeJob) -> WorkflowState | None:
         """The job's workflow among this owner's; another user's is refused, not returned."""
-        from .workflow import job_workflow_name
+        from .workflow import DEFINITION_ID_LABEL, job_workflow_name
 
-        state = self.index_by_job_id(self.owned_states()).get(job.job_id)
+        try:
+            state = self._job_states([job.job_id], job.input_filename).get(job.job_id)
+            if state is None and job.job_definition_id:
+                # A cron run: its record's id is the workflow's uid.
+                runs = self._owned_states(f"{DEFINITION_ID_LABEL}={job.job_definition_id},{CRON_WORKFLOW_LABEL}")
+                state = self.index_by_job_id(runs).get(job.job_id)
+        except EngineError as e:
+            raise SchedulerError(str(e)) from e
         if state is not None:
             return state
         name = job_workflow_name(job.input_filename, job.job_id)
@@ -720,7 +783,7 @@ class ArgoScheduler(Scheduler):
             session.commit()
 
     def get_job(self, job_id: str, job_files: bool | None = True) -> DescribeJob:
-        self.reconcile_jobs()
+        self.reconcile_jobs(job_id)
         return super().get_job(job_id, job_files)
 
     def list_jobs(self, query: ListJobsQuery) -> ListJobsResponse:
@@ -739,7 +802,7 @@ class ArgoScheduler(Scheduler):
             described = DescribeJob.from_orm(record)
         state = self._find_workflow(described)
         if state is None:
-            self.reconcile_jobs()
+            self.reconcile_jobs(job_id)
             return
         with self.db_session() as session:
             session.query(Job).filter(Job.job_id == job_id).update({"status": Status.STOPPING})
@@ -754,7 +817,7 @@ class ArgoScheduler(Scheduler):
                 session.query(Job).filter(Job.job_id == job_id).update({"status": described.status})
                 session.commit()
             raise SchedulerError(f"could not stop job {job_id}: {e}") from e
-        self.reconcile_jobs()
+        self.reconcile_jobs(job_id)
 
     def delete_job(self, job_id: str) -> None:
         with self.db_session() as session:
@@ -930,61 +993,139 @@ class ArgoScheduler(Scheduler):
 
     # ---- the engine is the truth ------------------------------------------
 
-    def reconcile_jobs(self) -> None:
-        """Bring this owner's records in line with this owner's workflows, in one engine call.
+    def reconcile_jobs(self, job_id: str | None = None) -> None:
+        """Bring this owner's unfinished records in line with their workflows, asking only about those.
 
         Records still running are settled when their workflow is over; cron
-        runs whose pod never wrote a record get one. Other owners' records
-        are not read (db_session), so they are never judged against this
-        owner's workflows.
+        runs whose pod never wrote a record get one. Final records cost the
+        engine nothing: it is asked about the one-off workflows of unfinished
+        records by job id (`job-id in (…)`, reconcile_batch_size ids a
+        request), and, while the owner has schedules, about the runs of its
+        CronWorkflows (one selector; their number is bounded by the history
+        limits and the workflows' time to live). With `job_id`, only that
+        record is reconciled (get_job): at most two requests, none when it is
+        final. Other owners' records are not read (db_session), so they are
+        never judged against this owner's workflows.
         """
         from .workflow import DEFINITION_ID_LABEL
 
         with self.db_session() as session:
+            # Four columns, not DescribeJob models: 200 running jobs would
+            # cost pydantic half a second on every listing.
+            query = session.query(Job.job_id, Job.status, Job.job_definition_id, Job.input_filename).filter(
+                Job.status.in_([s.value for s in RECONCILED_STATUSES])
+            )
+            if job_id is not None:
+                query = query.filter(Job.job_id == job_id)
             pending = [
-                DescribeJob.from_orm(j)
-                for j in session.query(Job).filter(Job.status.in_([s.value for s in RECONCILED_STATUSES]))
+                _Pending(row.job_id, Status(row.status), row.job_definition_id, row.input_filename) for row in query
             ]
-            known_ids = {job_id for (job_id,) in session.query(Job.job_id)}
+            scheduled = job_id is None and self._has_schedules(session)
+        if not pending and not scheduled:
+            return
         try:
-            states = self._owned_states()
+            if job_id is not None:
+                # One record: its one-off workflow read by name (one GET on Argo).
+                by_job_id = self._job_states([job_id], pending[0].input_filename) if pending else {}
+            else:
+                by_job_id = self._job_states([job.job_id for job in pending])
+            # Cron runs: a record's id is its workflow's uid, which no
+            # selector can name, so they are found among their schedule's runs.
+            definitions = {job.job_definition_id for job in pending if job.job_id not in by_job_id}
+            definitions.discard(None)
+            cron_runs: dict[str, WorkflowState] = {}
+            if scheduled:
+                cron_runs = self.index_by_job_id(self._owned_states(CRON_WORKFLOW_LABEL))
+            elif definitions:
+                for definition_id in sorted(definitions):
+                    cron_runs.update(self.index_by_job_id(
+                        self._owned_states(f"{DEFINITION_ID_LABEL}={definition_id},{CRON_WORKFLOW_LABEL}")
+                    ))
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
-        by_job_id = self.index_by_job_id(states)
+        by_job_id = {**cron_runs, **by_job_id}
         now = get_utc_timestamp()
         for job in pending:
             updates = record_updates(job.status, by_job_id.get(job.job_id), now)
             if updates:
                 self._settle(job.job_id, updates)
-        for job_id, state in by_job_id.items():
-            definition_id = state.labels.get(DEFINITION_ID_LABEL)
-            if job_id not in known_ids and definition_id and state.labels.get(CRON_WORKFLOW_LABEL):
-                self._record_unrecorded_run(job_id, definition_id, state)
-        self._record_refused_runs(known_ids)
+        if not scheduled:
+            return
+        unrecorded = {
+            run_id: state for run_id, state in cron_runs.items()
+            if state.done and state.labels.get(DEFINITION_ID_LABEL)
+        }
+        known_ids = self._known_ids(unrecorded)
+        for run_id, state in unrecorded.items():
+            if run_id not in known_ids:
+                self._record_unrecorded_run(run_id, state.labels[DEFINITION_ID_LABEL], state)
+        self._record_refused_runs()
+
+    @staticmethod
+    def _has_schedules(session) -> bool:
+        scheduled = session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None))
+        return scheduled.first() is not None
+
+    def _known_ids(self, job_ids) -> set[str]:
+        """Which of `job_ids` have a record of this owner's (a bounded IN query, never the whole table)."""
+        ids = sorted(set(job_ids))
+        known: set[str] = set()
+        with self.db_session() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                known.update(job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_id.in_(chunk)))
+        return known
+
+    def _job_states(self, job_ids, input_filename: str | None = None) -> dict[str, WorkflowState]:
+        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids.
+
+        With `input_filename`, the workflow of the one job in `job_ids` is
+        asked for by its name (job_workflow_name), which Argo answers by key.
+        """
+        from .names import is_label_value
+        from .workflow import JOB_ID_LABEL, job_workflow_name
+
+        # An id that is no label value labels no workflow (build_workflow
+        # labels each with its job id): nothing to ask about.
+        ids = sorted({job_id for job_id in job_ids if is_label_value(job_id)})
+        wanted = set(ids)
+        size = max(1, self.reconcile_batch_size)
+        states: dict[str, WorkflowState] = {}
+        if input_filename is not None and len(ids) == 1:
+            # Every one-off job's workflow has this name (build_workflow).
+            names = [job_workflow_name(input_filename, ids[0])]
+            states = self._owned_states(f"{JOB_ID_LABEL}={ids[0]}", names=names)
+            ids = []
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            selector = f"{JOB_ID_LABEL}={chunk[0]}" if len(chunk) == 1 else f"{JOB_ID_LABEL} in ({','.join(chunk)})"
+            states.update(self._owned_states(selector))
+        return {job_id: state for job_id, state in self.index_by_job_id(states).items() if job_id in wanted}
 
     def refusal_advice(self, message: str) -> str | None:
         """The first configured mutator's advice on a refusal with `message` (PodSpecMutator.refusal_advice)."""
         return next((a for m in self.mutator_instances if (a := m.refusal_advice(message))), None)
 
-    def _record_refused_runs(self, known_ids: set[str]) -> None:
+    def _record_refused_runs(self) -> None:
         """A FAILED record for each scheduled run Argo's cron controller could not create (no Workflow exists)."""
         from .workflow import DEFINITION_ID_LABEL
 
-        with self.db_session() as session:
-            if not session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None)).first():
-                return  # nothing is scheduled: spare the engine the call
         try:
             crons = self.get_engine().cron_states(label_selector=self.owner_selector())
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot read the schedules' status: %s", e)
             return
+        refusals = []
         for cron in crons.values():
             refused = refused_run(cron, self.refusal_advice(cron.submission_error or ""))
             definition_id = cron.labels.get(DEFINITION_ID_LABEL)
-            if refused is None or definition_id is None or refused[0] in known_ids:
+            if refused is not None and definition_id is not None:
+                refusals.append((*refused, definition_id, cron))
+        known_ids = self._known_ids(job_id for job_id, *_ in refusals)
+        for job_id, message, definition_id, cron in refusals:
+            if job_id in known_ids:
                 continue
-            job_id, message = refused
             now = get_utc_timestamp()
             state = WorkflowState(name=cron.name, phase=FAILED, message=message, started_at=now, finished_at=now)
             self._record_unrecorded_run(job_id, definition_id, state)

@@ -47,6 +47,12 @@ RETRY_NUMBER = "{{retries}}"
 # could not run) alike; a stopped workflow is never retried.
 RETRY_POLICY = "Always"
 
+# Argo's spec.podGC.strategy values (io.argoproj.workflow.v1alpha1.PodGC).
+POD_GC_STRATEGIES = ("OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion")
+# A finished workflow is kept a day: long enough for the next listing in
+# JupyterLab to settle a record its pod could not write (docs/manifest.md).
+DEFAULT_TTL_SECONDS = 24 * 3600
+
 PodMutation = Callable[[V1Pod, RunSpec], None]
 
 
@@ -60,6 +66,16 @@ class CronOptions:
     successful_jobs_history_limit: int = 3
     failed_jobs_history_limit: int = 3
     starting_deadline_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What Argo deletes once a run is over, so finished workflows and pods do not pile up."""
+
+    # spec.ttlStrategy.secondsAfterCompletion; None keeps a finished workflow until it is deleted.
+    ttl_seconds: int | None = DEFAULT_TTL_SECONDS
+    # spec.podGC.strategy; None keeps every pod until its workflow goes.
+    pod_gc_strategy: str | None = "OnPodSuccess"
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,7 @@ class BuildContext:
     # The notifiers' pod halves: [{"name": …, "config": {…}}] (no secrets).
     notifiers: Sequence[dict] = ()
     cron: CronOptions = field(default_factory=CronOptions)
+    cleanup: Cleanup = field(default_factory=Cleanup)
     # Timeouts and retries of a job that sets none in its runtime_environment_parameters.
     run_defaults: RunSettings = field(default_factory=RunSettings)
 
@@ -342,8 +359,31 @@ def _workflow_spec(
         # onExit handler from it, so the failure recorder still runs
         # (docs/timeouts.md). Zero would mean "terminate now" to Argo.
         active_deadline_seconds=settings.timeout_seconds or None,
+        # A cron run's Workflow gets these from the workflowSpec too, so its
+        # runs go after the same time as one-off jobs' (and sooner past the
+        # CronWorkflow's history limits).
+        ttl_strategy=_ttl_strategy(context.cleanup),
+        pod_gc=_pod_gc(context.cleanup),
         **pod_level,
     )
+
+
+def _ttl_strategy(cleanup: Cleanup) -> m.TTLStrategy | None:
+    if cleanup.ttl_seconds is None:
+        return None
+    if cleanup.ttl_seconds < 1:
+        # Zero would delete a run the moment it ends, before anything could
+        # settle a record its pod did not write.
+        raise BuildError(f"a workflow's time to live must be at least 1 second, not {cleanup.ttl_seconds}")
+    return m.TTLStrategy(seconds_after_completion=cleanup.ttl_seconds)
+
+
+def _pod_gc(cleanup: Cleanup) -> m.PodGC | None:
+    if cleanup.pod_gc_strategy is None:
+        return None
+    if cleanup.pod_gc_strategy not in POD_GC_STRATEGIES:
+        raise BuildError(f"pod GC strategy {cleanup.pod_gc_strategy!r} is not one of {', '.join(POD_GC_STRATEGIES)}")
+    return m.PodGC(strategy=cleanup.pod_gc_strategy)
 
 
 def _run_arguments(settings: RunSettings) -> list[str]:

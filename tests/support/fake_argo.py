@@ -52,24 +52,47 @@ def record_submission_error(cron: dict, error: str, count: bool = True) -> None:
         status["failed"] = (status.get("failed") or 0) + 1
 
 
-def matches_selector(labels: dict[str, str], selector: str) -> bool:
-    """Kubernetes equality- and existence-based label selectors (what the engine sends)."""
-    for requirement in filter(None, (r.strip() for r in selector.split(","))):
-        if m := re.fullmatch(r"([^!=\s]+)\s*!=\s*(\S*)", requirement):
-            if labels.get(m[1]) == m[2]:
-                return False
+def _requirements(selector: str) -> list[str]:
+    # Commas separate requirements, except inside the parentheses of `in (a,b)`.
+    parts, depth, current = [], 0, ""
+    for ch in selector:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_selector(selector: str):
+    """A predicate on labels: Kubernetes label selectors as apimachinery's labels.Parse reads them
+    (equality, existence and set-based requirements, all of which must hold)."""
+    checks = []
+    for requirement in _requirements(selector):
+        if m := re.fullmatch(r"([^!=\s(),]+)\s+(in|notin)\s*\(([^()]*)\)", requirement):
+            values = frozenset(v.strip() for v in m[3].split(","))
+            if not all(re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", v) for v in values):
+                raise ArgoError(400, f"unable to parse requirement: {requirement!r}")
+            key, wanted = m[1], m[2] == "in"
+            checks.append(lambda labels, key=key, values=values, wanted=wanted:
+                          wanted == (key in labels and labels[key] in values))
+        elif m := re.fullmatch(r"([^!=\s]+)\s*!=\s*(\S*)", requirement):
+            checks.append(lambda labels, key=m[1], value=m[2]: labels.get(key) != value)
         elif m := re.fullmatch(r"([^!=\s]+)\s*==?\s*(\S*)", requirement):
-            if labels.get(m[1]) != m[2]:
-                return False
+            checks.append(lambda labels, key=m[1], value=m[2]: labels.get(key) == value)
         elif m := re.fullmatch(r"!\s*(\S+)", requirement):
-            if m[1] in labels:
-                return False
+            checks.append(lambda labels, key=m[1]: key not in labels)
         elif re.fullmatch(r"[^!=\s(),]+", requirement):
-            if requirement not in labels:
-                return False
+            checks.append(lambda labels, key=requirement: key in labels)
         else:
             raise ArgoError(400, f"unable to parse requirement: {requirement!r}")
-    return True
+    return lambda labels: all(check(labels) for check in checks)
+
+
+def matches_selector(labels: dict[str, str], selector: str) -> bool:
+    return parse_selector(selector)(labels)
 
 
 def _pick(value: Any, paths: list[list[str]]) -> Any:
@@ -195,10 +218,10 @@ class FakeArgo(ArgoObjectsFake):
             raise ArgoError(404, f'{resource}.argoproj.io "{name}" not found') from None
 
     def _list_workflows(self, namespace: str, query: dict[str, str], body: Any) -> dict:
-        selector = query.get("listOptions.labelSelector", "")
+        selected = parse_selector(query.get("listOptions.labelSelector", ""))
         items = sorted(
             (w for (ns, _), w in self.workflows.items()
-             if ns == namespace and matches_selector(w["metadata"].get("labels") or {}, selector)),
+             if ns == namespace and selected(w["metadata"].get("labels") or {})),
             key=lambda w: w["metadata"]["name"],
         )
         offset = 0
@@ -224,7 +247,13 @@ class FakeArgo(ArgoObjectsFake):
         return self._store(self.workflows, namespace, body["workflow"], "Pending")
 
     def _get_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
-        return self._find(self.workflows, namespace, name)
+        workflow = self._find(self.workflows, namespace, name)
+        if fields := query.get("fields"):
+            if fields.startswith("-"):
+                raise ArgoError(400, "the fake does not implement excluding fields")
+            # As in a listing: Argo marshals its structs again, so metadata and spec stay.
+            return {"metadata": {}, "spec": {}, **_pick(workflow, [f.strip().split(".") for f in fields.split(",")])}
+        return workflow
 
     def _delete_workflow(self, namespace: str, name: str, query: dict[str, str], body: Any) -> dict:
         self._find(self.workflows, namespace, name)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from support.fake_argo import ArgoError, ArgoObjectsFake, matches_selector, record_submission_error
+from support.fake_argo import ArgoError, ArgoObjectsFake, parse_selector, record_submission_error
 from support.http_fake import FakeError, Recorded
 
 ARGO_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "argo"
@@ -315,11 +315,11 @@ class FakeArgoCRDs(ArgoObjectsFake):
             ) from None
 
     def _list(self, plural: str, namespace: str, query: dict[str, str]) -> dict:
-        selector = query.get("labelSelector", "")
         try:
+            selected = parse_selector(query.get("labelSelector", ""))
             items = sorted(
                 (o for (ns, _), o in self._table(plural).items()
-                 if ns == namespace and matches_selector(o["metadata"].get("labels") or {}, selector)),
+                 if ns == namespace and selected(o["metadata"].get("labels") or {})),
                 key=lambda o: o["metadata"]["name"],
             )
         except ArgoError as e:

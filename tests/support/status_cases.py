@@ -58,13 +58,24 @@ def test_status_pages_through_the_runs_of_a_definition(engine, fake, listing_api
 
 
 def test_status_by_names_filters_the_listing(engine, fake):
+    # GIVEN six workflows
+    names = [fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(6)]
+    # WHEN four of them and an unknown one are asked for
+    states = engine.status(names=[*names[:4], "deleted-meanwhile"])
+    # THEN the four are answered, the unknown left out, in one request
+    assert set(states) == set(names[:4])
+    assert len(fake.requests()) == 1
+
+
+def test_status_of_a_few_names_reads_each_by_name(engine, fake, listing_api):
     # GIVEN three workflows
     names = [fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(3)]
     # WHEN two of them and an unknown one are asked for
     states = engine.status(names=[names[0], names[2], "deleted-meanwhile"])
-    # THEN the two are answered, the unknown left out, in one request
+    # THEN the two are answered, the unknown left out, with one GET of each name and no listing
     assert set(states) == {names[0], names[2]}
-    assert len(fake.requests()) == 1
+    gets = fake.requests("GET")
+    assert sorted(r.path for r in gets) == sorted(f"{listing_api.path}/{n}" for n in (names[0], names[2], "deleted-meanwhile"))
 
 
 def test_status_of_no_names_asks_nothing(engine, fake):

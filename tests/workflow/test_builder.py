@@ -16,6 +16,7 @@ from argo_scheduler.spec import RunSpec
 from argo_scheduler.workflow import (
     BuildContext,
     BuildError,
+    Cleanup,
     CronOptions,
     build_cron_workflow,
     build_workflow,
@@ -284,3 +285,35 @@ def test_the_schema_check_itself_catches_a_broken_manifest(argo_schema_validator
     # WHEN validated THEN Argo's schema rejects it
     with pytest.raises(AssertionError, match="args"):
         argo_schema_validator(manifest)
+
+
+@pytest.mark.parametrize(
+    ("cleanup", "ttl", "pod_gc"),
+    [
+        (Cleanup(), {"secondsAfterCompletion": 86400}, {"strategy": "OnPodSuccess"}),
+        (Cleanup(ttl_seconds=3600, pod_gc_strategy="OnWorkflowCompletion"), {"secondsAfterCompletion": 3600},
+         {"strategy": "OnWorkflowCompletion"}),
+        (Cleanup(ttl_seconds=None, pod_gc_strategy=None), None, None),
+    ],
+    ids=["defaults", "configured", "kept"],
+)
+def test_every_workflow_says_when_argo_deletes_it_and_its_pods(cleanup, ttl, pod_gc, argo_schema_validator):
+    context = BuildContext(**{**CONTEXT.__dict__, "cleanup": cleanup})
+    # WHEN a job and a definition are rendered
+    job = to_manifest(build_workflow(make_job(), context))
+    cron = to_manifest(build_cron_workflow(make_definition(), context))
+    # THEN both (a cron's runs through its workflowSpec) carry the same ttlStrategy and podGC, schema-valid
+    for spec in (job["spec"], cron["spec"]["workflowSpec"]):
+        assert spec.get("ttlStrategy") == ttl and spec.get("podGC") == pod_gc
+    argo_schema_validator(job)
+    argo_schema_validator(cron)
+
+
+@pytest.mark.parametrize(
+    ("cleanup", "message"),
+    [(Cleanup(ttl_seconds=0), "at least 1 second"), (Cleanup(pod_gc_strategy="OnPodFailure"), "OnPodSuccess, OnPodCompletion")],
+    ids=["zero-ttl", "unknown-strategy"],
+)
+def test_a_clean_up_argo_cannot_do_is_refused(cleanup, message):
+    with pytest.raises(BuildError, match=message):
+        build_workflow(make_job(), BuildContext(**{**CONTEXT.__dict__, "cleanup": cleanup}))

@@ -43,9 +43,11 @@ from traitlets import Bool, Float, Integer, Unicode, default
 
 from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
+from . import selectors
 from .objects import (
     ADMISSION_DENIED,
     BACKOFF_MAX,
+    K8S_NAME,
     TRANSIENT_STATUSES,
     check_names,
     cron_state,
@@ -76,6 +78,11 @@ LIST_FIELDS = ",".join(
         "items.status.finishedAt",
     ]
 )
+# The same fields of one workflow, for a GET by name.
+GET_FIELDS = ",".join(f.removeprefix("items.") for f in LIST_FIELDS.split(",") if f.startswith("items."))
+# Up to this many names, status() reads each by name (one object, found by
+# key) rather than list every managed workflow of the namespace to pick them.
+GET_BY_NAME_MAX = 3
 # Visible ASCII: what a bearer token (a JWT, Argo's own tokens) is made of.
 _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 
@@ -565,7 +572,8 @@ class ArgoEngine(Engine):
     def status(
         self, names: Iterable[str] | None = None, label_selector: str | None = None
     ) -> dict[str, WorkflowState]:
-        """One list request per page, filtered by label on the server and by name here.
+        """One list request per page, filtered by label on the server and by name here; up to
+        GET_BY_NAME_MAX names, one GET each instead (the label selector then checked here).
 
         Always restricted to workflows managed by argo-scheduler, so other
         users of the namespace cost nothing. Unknown names are left out.
@@ -576,6 +584,8 @@ class ArgoEngine(Engine):
         selector = managed_selector(label_selector)
         ns = self.namespace
         self._check_name()
+        if wanted is not None and len(wanted) <= GET_BY_NAME_MAX:
+            return self._status_by_name(sorted(wanted), selector)
         op = _Op("list", "workflows", None, "list")
         states: dict[str, WorkflowState] = {}
         continue_token: str | None = None
@@ -615,6 +625,28 @@ class ArgoEngine(Engine):
                     "while listing workflows; try a larger c.ArgoEngine.page_size."
                 )
             seen.add(continue_token)
+
+    def _status_by_name(self, names: list[str], selector: str) -> dict[str, WorkflowState]:
+        try:
+            requirements = selectors.parse(selector)
+        except selectors.SelectorError as e:
+            raise EngineError(str(e)) from None
+        ns = self.namespace
+        states: dict[str, WorkflowState] = {}
+        for name in names:
+            if not K8S_NAME.match(name):
+                continue  # no workflow can have it: unknown names are left out
+            try:
+                workflow = self._call(
+                    _Op("get", "workflows", name, "get"),
+                    lambda s, name=name: s.get_workflow(name, namespace=ns, fields=GET_FIELDS),
+                )
+            except WorkflowNotFound:
+                continue
+            state = _state(workflow)
+            if selectors.matches(state.labels, requirements):
+                states[name] = state
+        return states
 
     def stop(self, name: str) -> None:
         """Argo's stop: the workflow's exit handler still runs. A finished run: no-op."""

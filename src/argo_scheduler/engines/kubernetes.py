@@ -42,8 +42,10 @@ from traitlets import Float, Integer, Unicode, default
 from ..kubeapi import ApiAccess, KubeConfigError
 from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
+from . import selectors
 from .objects import (
     BACKOFF_MAX,
+    K8S_NAME,
     TRANSIENT_STATUSES,
     Op,
     check_names,
@@ -52,6 +54,10 @@ from .objects import (
     prepare,
     replacement,
 )
+
+# Up to this many names, status() reads each by name (one object, found by
+# key) rather than list every managed workflow of the namespace to pick them.
+GET_BY_NAME_MAX = 3
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient, CustomObjectsApi
@@ -363,6 +369,23 @@ class KubernetesEngine(Engine):
             ),
         )
 
+    def _status_by_name(self, names: list[str], selector: str) -> dict[str, WorkflowState]:
+        try:
+            requirements = selectors.parse(selector)
+        except selectors.SelectorError as e:
+            raise EngineError(str(e)) from None
+        states: dict[str, WorkflowState] = {}
+        for name in names:
+            if not K8S_NAME.match(name):
+                continue  # no workflow can have it: unknown names are left out
+            try:
+                state = _state(self._get(WORKFLOWS, name))
+            except WorkflowNotFound:
+                continue
+            if selectors.matches(state.labels, requirements):
+                states[name] = state
+        return states
+
     def _patch(self, op: Op, patch: dict) -> dict:
         """A JSON merge patch (RFC 7386), the client's default for custom objects."""
         ns, plural, name = self.namespace, op.resource, op.name
@@ -423,7 +446,8 @@ class KubernetesEngine(Engine):
     def status(
         self, names: Iterable[str] | None = None, label_selector: str | None = None
     ) -> dict[str, WorkflowState]:
-        """One list request per page, filtered by label on the server and by name here.
+        """One list request per page, filtered by label on the server and by name here; up to
+        GET_BY_NAME_MAX names, one GET each instead (the label selector then checked here).
 
         Always restricted to workflows managed by argo-scheduler, so other
         users of the namespace cost nothing. Unknown names are left out.
@@ -434,6 +458,8 @@ class KubernetesEngine(Engine):
         selector = managed_selector(label_selector)
         ns = self.namespace
         check_names(ns)
+        if wanted is not None and len(wanted) <= GET_BY_NAME_MAX:
+            return self._status_by_name(sorted(wanted), selector)
         op = Op("list", WORKFLOWS, None, "list")
         states: dict[str, WorkflowState] = {}
         continue_token: str | None = None

@@ -13,13 +13,18 @@ import logging
 import sys
 from typing import Sequence
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from ..lean import defer_server_extension
 
-from ..spec import RunSpec
-from . import secrets
-from .notifying import for_notebook, pod_notifiers
-from .records import DatabaseNotConfigured, JobVanished
-from .runlog import LOG_LINE_FORMAT
+# Before anything imports jupyter_scheduler: a job pod is no Jupyter server.
+defer_server_extension()
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError  # noqa: E402
+
+from ..spec import RunSpec  # noqa: E402
+from . import secrets  # noqa: E402
+from .notifying import for_notebook, pod_notifiers  # noqa: E402
+from .records import DatabaseNotConfigured, JobVanished  # noqa: E402
+from .runlog import LOG_LINE_FORMAT  # noqa: E402
 
 log = logging.getLogger("argo_scheduler.runtime")
 

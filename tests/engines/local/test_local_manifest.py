@@ -288,3 +288,34 @@ def test_a_zero_deadline_is_invalid():
     # WHEN read THEN it is refused as invalid for a new run
     with pytest.raises(EngineError, match="activeDeadlineSeconds must be at least 1"):
         parse(edited(lambda m: m["spec"].update(activeDeadlineSeconds=0)))
+
+
+@pytest.mark.parametrize(
+    ("ttl", "phase", "expected"),
+    [
+        ({"secondsAfterCompletion": 60}, "Failed", 60),
+        ({"secondsAfterCompletion": 60, "secondsAfterSuccess": 5}, "Succeeded", 5),
+        ({"secondsAfterCompletion": 60, "secondsAfterSuccess": 5}, "Error", 60),
+        ({"secondsAfterFailure": "7"}, "Failed", 7),
+        ({"secondsAfterFailure": 7}, "Succeeded", None),
+    ],
+    ids=["completion", "success-wins", "error-falls-back", "failure-as-string", "success-unset"],
+)
+def test_a_time_to_live_is_read_as_argo_applies_it(ttl, phase, expected):
+    plan = parse(edited(lambda m: m["spec"].update(ttlStrategy=ttl)))
+    assert plan.ttl.seconds(phase) == expected
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m["spec"].update(ttlStrategy={"secondsAfterCompletion": -1}), "at least 0"),
+        (lambda m: m["spec"].update(ttlStrategy={"secondsAfterCompleted": 60}), r"spec\.ttlStrategy\.secondsAfterCompleted"),
+        (lambda m: m["spec"].update(podGC={"strategy": "OnPodFailure"}), "OnPodCompletion"),
+        (lambda m: m["spec"].update(podGC={"strategy": "OnPodSuccess", "labelSelector": {}}), r"spec\.podGC\.labelSelector"),
+    ],
+    ids=["negative-ttl", "misspelled-ttl", "unknown-pod-gc-strategy", "pod-gc-label-selector"],
+)
+def test_clean_up_fields_are_checked_strictly(edit, message):
+    with pytest.raises(EngineError, match=message):
+        parse(edited(edit))

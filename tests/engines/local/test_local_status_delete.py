@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import psutil
 import pytest
@@ -98,3 +99,20 @@ def test_delete_of_a_running_run_ends_it_without_the_exit_handler(engine, wf, tm
 def test_deleting_an_unknown_run_is_an_error(engine):
     with pytest.raises(EngineError, match="not found"):
         engine.delete("no-such-run")
+
+
+def test_a_finished_run_past_its_time_to_live_is_gone(engine, wf):
+    # GIVEN a run kept one second after it ends, and one kept a day
+    for name, seconds in (("nb-short", 1), ("nb-long", 86400)):
+        manifest = wf.workflow(name, [wf.python("run", "pass")])
+        manifest["spec"]["ttlStrategy"] = {"secondsAfterCompletion": seconds}
+        manifest["spec"]["podGC"] = {"strategy": "OnPodSuccess"}
+        engine.submit(manifest)
+        assert engine.wait(name).phase == SUCCEEDED
+    finished = engine.status(["nb-short"])["nb-short"].finished_at
+    # WHEN the engine is asked after the short one's second is up
+    time.sleep(max(0.0, (finished + 1100) / 1000 - time.time()))
+    states = engine.status()
+    # THEN it is gone, folder and all, as Argo's TTL controller deletes it; the other stays
+    assert set(states) == {"nb-long"}
+    assert not (engine.runs_dir / "nb-short").exists()

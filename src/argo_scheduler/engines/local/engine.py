@@ -43,6 +43,7 @@ Semantics, matching Argo where Argo has an answer:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import random
 import shutil
@@ -199,6 +200,7 @@ class LocalEngine(Engine):
             "labels": plan.labels,
             "annotations": plan.annotations,
             "stopGraceSeconds": self.stop_grace_seconds,
+            "ttlStrategy": dataclasses.asdict(plan.ttl) if plan.ttl else None,
         })
         write_json(run_dir.state, {"name": run_dir.name, "uid": uid, "phase": PENDING, "nodes": {}})
         run_dir.logs.mkdir()
@@ -266,6 +268,12 @@ class LocalEngine(Engine):
             state = read_json(run_dir.state) or state
             if state.get("phase") not in DONE_PHASES:
                 state = self._settle_lost(run_dir, run, state)
+        if self._expired(run, state):
+            # As Argo's TTL controller: a finished run is gone once its time is up.
+            self._end_orphans(run_dir)
+            shutil.rmtree(run_dir.path, ignore_errors=True)
+            self.log.info("local engine: deleted workflow %s, finished longer ago than its ttlStrategy", run_dir.name)
+            return None
         return WorkflowState(
             name=run["name"],
             phase=state.get("phase", PENDING),
@@ -276,6 +284,14 @@ class LocalEngine(Engine):
             uid=run.get("uid"),
             annotations=dict(run.get("annotations") or {}),
         )
+
+    @staticmethod
+    def _expired(run: dict, state: dict) -> bool:
+        ttl, finished = run.get("ttlStrategy"), state.get("finishedAt")
+        if not ttl or state.get("phase") not in DONE_PHASES or finished is None:
+            return False
+        seconds = local_manifest.TimeToLive(**ttl).seconds(state["phase"])
+        return seconds is not None and now_ms() >= int(finished) + seconds * 1000
 
     def _settle_lost(self, run_dir: RunDir, run: dict, state: dict) -> dict:
         """Record the end of a run whose runner is gone, once nothing of the run is left running.

@@ -15,7 +15,12 @@ the engine's Secret store, see secrets.py — and workingDir) and `steps`
 (name, value, default); spec.activeDeadlineSeconds (the workflow's deadline;
 the onExit handler is exempt, as on Argo); a container template's
 retryStrategy with limit, retryPolicy Always / OnFailure / OnError and
-backoff duration (seconds) and factor, and `{{retries}}` in its fields.
+backoff duration (seconds) and factor, and `{{retries}}` in its fields;
+spec.ttlStrategy (secondsAfterCompletion / Success / Failure: a finished
+run's folder is deleted once its time is up, as Argo deletes the Workflow).
+
+Checked and moot: spec.podGC.strategy (one of Argo's four) — a run on this
+machine has no pods to delete.
 
 Recorded and ignored — scheduling or clean-up hints that cannot change what
 a run does on one machine: see IGNORED_SPEC_HINTS, IGNORED_TEMPLATE_HINTS,
@@ -54,7 +59,7 @@ API_VERSION = "argoproj.io/v1alpha1"
 # these alter which commands run, with which arguments and environment.
 IGNORED_SPEC_HINTS = frozenset({
     "podMetadata", "serviceAccountName", "nodeSelector", "tolerations", "affinity",
-    "podPriorityClassName", "imagePullSecrets", "ttlStrategy", "podGC",
+    "podPriorityClassName", "imagePullSecrets",
 })
 IGNORED_TEMPLATE_HINTS = frozenset({
     "metadata", "nodeSelector", "tolerations", "affinity", "priorityClassName",
@@ -64,7 +69,12 @@ IGNORED_CONTAINER_HINTS = frozenset({"resources", "imagePullPolicy"})
 
 _TOP_KEYS = frozenset({"apiVersion", "kind", "metadata", "spec"})
 _METADATA_KEYS = frozenset({"name", "generateName", "namespace", "labels", "annotations"})
-_SPEC_KEYS = frozenset({"entrypoint", "onExit", "arguments", "templates", "activeDeadlineSeconds"}) | IGNORED_SPEC_HINTS
+_SPEC_KEYS = frozenset({
+    "entrypoint", "onExit", "arguments", "templates", "activeDeadlineSeconds", "ttlStrategy", "podGC",
+}) | IGNORED_SPEC_HINTS
+_TTL_KEYS = frozenset({"secondsAfterCompletion", "secondsAfterSuccess", "secondsAfterFailure"})
+_POD_GC_KEYS = frozenset({"strategy"})
+POD_GC_STRATEGIES = frozenset({"OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion"})
 _ARGUMENTS_KEYS = frozenset({"parameters"})
 _ARGUMENT_KEYS = frozenset({"name", "value"})
 _POD_METADATA_KEYS = frozenset({"labels", "annotations"})
@@ -155,6 +165,20 @@ class Template:
 
 
 @dataclass(frozen=True)
+class TimeToLive:
+    """spec.ttlStrategy: seconds a finished run is kept, by how it ended (None: kept)."""
+
+    after_completion: int | None = None
+    after_success: int | None = None
+    after_failure: int | None = None
+
+    def seconds(self, phase: str) -> int | None:
+        """What Argo applies to a run that ended in `phase`: the specific field, else secondsAfterCompletion."""
+        specific = self.after_success if phase == "Succeeded" else self.after_failure
+        return specific if specific is not None else self.after_completion
+
+
+@dataclass(frozen=True)
 class WorkflowPlan:
     name: str | None
     generate_name: str | None
@@ -166,6 +190,7 @@ class WorkflowPlan:
     parameters: dict[str, str]
     templates: dict[str, Template]
     active_deadline_seconds: int | None = None
+    ttl: TimeToLive | None = None
 
 
 def _unsupported(path: str, allowed: frozenset[str]) -> UnsupportedManifest:
@@ -314,6 +339,27 @@ def _whole(value: Any, path: str, minimum: int) -> int:
     if value < minimum:
         raise EngineError(f"invalid manifest: {path} must be at least {minimum}, got {value}")
     return value
+
+
+def _ttl(raw: Any) -> TimeToLive | None:
+    if raw is None:
+        return None
+    ttl = _object(raw, "spec.ttlStrategy", _TTL_KEYS)
+
+    def seconds(key: str) -> int | None:
+        return None if ttl.get(key) is None else _whole(ttl[key], f"spec.ttlStrategy.{key}", 0)
+
+    return TimeToLive(seconds("secondsAfterCompletion"), seconds("secondsAfterSuccess"), seconds("secondsAfterFailure"))
+
+
+def _pod_gc(raw: Any) -> None:
+    if raw is None:
+        return
+    strategy = _object(raw, "spec.podGC", _POD_GC_KEYS).get("strategy")
+    if strategy is not None and strategy not in POD_GC_STRATEGIES:
+        raise EngineError(
+            f"invalid manifest: spec.podGC.strategy {strategy!r} is not one of {', '.join(sorted(POD_GC_STRATEGIES))}"
+        )
 
 
 def _retry_strategy(raw: Any, path: str) -> RetryStrategy:
@@ -576,7 +622,9 @@ def parse(manifest: Mapping[str, Any]) -> WorkflowPlan:
             # Zero asks Argo to terminate a running workflow: not a plan for a new one.
             else _whole(spec["activeDeadlineSeconds"], "spec.activeDeadlineSeconds", 1)
         ),
+        ttl=_ttl(spec.get("ttlStrategy")),
     )
+    _pod_gc(spec.get("podGC"))
     checker = _Checker(plan, raw_templates)
     # Argo hands the workflow's arguments to the entrypoint and to onExit.
     checker.call(plan.entrypoint, set(parameters), False, "spec.entrypoint", ())

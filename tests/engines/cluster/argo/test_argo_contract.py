@@ -39,23 +39,40 @@ def test_submit_sends_the_builders_manifest_unchanged(engine, fake, settings):
 
 
 def test_status_lists_once_with_selector_and_fields(engine, fake):
-    # GIVEN two submitted workflows, one of them finished
-    first, second = workflow_manifest(), workflow_manifest()
-    engine.submit(first)
-    engine.submit(second)
+    # GIVEN four submitted workflows, one of them finished
+    first, second, *others = [workflow_manifest() for _ in range(4)]
+    for manifest in (first, second, *others):
+        engine.submit(manifest)
     fake.set_status(
         NAMESPACE, second["metadata"]["name"], phase="Succeeded",
         startedAt="2026-01-01T00:00:00Z", finishedAt="2026-01-01T00:01:30Z",
     )
-    # WHEN their states are asked for
-    states = engine.status(names=[first["metadata"]["name"], second["metadata"]["name"]])
-    # THEN one list call answered for both, restricted to argo-scheduler's workflows and to a few fields
+    # WHEN their states are asked for (more than GET_BY_NAME_MAX names)
+    states = engine.status(names=[m["metadata"]["name"] for m in (first, second, *others)])
+    # THEN one list call answered for all, restricted to argo-scheduler's workflows and to a few fields
     [listing] = fake.requests("GET", f"/api/v1/workflows/{NAMESPACE}")
     assert listing.query["listOptions.labelSelector"] == "app.kubernetes.io/managed-by=argo-scheduler"
     assert "items.status.phase" in listing.query["fields"]
     assert states[first["metadata"]["name"]].phase == PENDING
     done = states[second["metadata"]["name"]]
     assert (done.phase, done.started_at, done.finished_at) == ("Succeeded", 1767225600000, 1767225690000)
+
+
+def test_status_of_a_few_names_reads_each_by_name(engine, fake):
+    # GIVEN two submitted workflows, one finished, and a name Argo does not know
+    first, second = workflow_manifest(), workflow_manifest()
+    engine.submit(first)
+    engine.submit(second)
+    fake.set_status(NAMESPACE, second["metadata"]["name"], phase="Failed", message="OOMKilled")
+    names = [first["metadata"]["name"], second["metadata"]["name"], "gone-meanwhile"]
+    # WHEN their states are asked for, with a label selector
+    states = engine.status(names=names, label_selector=f"{JOB_ID_LABEL}={second['metadata']['labels'][JOB_ID_LABEL]}")
+    # THEN each was read by name with the few fields status needs, no listing; the selector held here
+    gets = [r for r in fake.log if r.method == "GET"]
+    assert sorted(r.path.rsplit("/", 1)[1] for r in gets) == sorted(names)
+    assert all("status.phase" in r.query["fields"] for r in gets)
+    assert list(states) == [second["metadata"]["name"]]
+    assert (states[second["metadata"]["name"]].phase, states[second["metadata"]["name"]].message) == ("Failed", "OOMKilled")
 
 
 def test_stop_uses_argos_stop(engine, fake):

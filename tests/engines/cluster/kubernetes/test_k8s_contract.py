@@ -53,15 +53,15 @@ def test_submit_of_a_manifest_without_namespace_is_addressed_and_labelled(engine
 
 
 def test_status_lists_once_with_the_selector(engine, fake):
-    # GIVEN two submitted workflows, one finished by the controller
-    first, second = workflow_manifest(), workflow_manifest()
-    engine.submit(first)
-    engine.submit(second)
+    # GIVEN four submitted workflows, one finished by the controller
+    first, second, *others = [workflow_manifest() for _ in range(4)]
+    for manifest in (first, second, *others):
+        engine.submit(manifest)
     fake.set_status(NAMESPACE, second["metadata"]["name"], phase="Succeeded",
                     startedAt="2026-01-01T00:00:00Z", finishedAt="2026-01-01T00:01:30Z")
-    # WHEN their states are asked for
-    states = engine.status(names=[first["metadata"]["name"], second["metadata"]["name"]])
-    # THEN one list call answered for both, restricted to argo-scheduler's workflows
+    # WHEN their states are asked for (more than GET_BY_NAME_MAX names)
+    states = engine.status(names=[m["metadata"]["name"] for m in (first, second, *others)])
+    # THEN one list call answered for all, restricted to argo-scheduler's workflows
     [listing] = fake.requests("GET", f"{CRDS}/workflows")
     assert listing.query == {"labelSelector": MANAGED, "limit": "500"}
     assert states[first["metadata"]["name"]].phase == PENDING
