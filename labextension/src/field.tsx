@@ -7,9 +7,11 @@ export function Field(props: {
   children: React.ReactNode;
 }): JSX.Element {
   return (
-    <div className="jp-argo-scheduler-field" data-testid={props.testId}>
+    <div className="jp-argo-scheduler-field">
       <div className="jp-argo-scheduler-field-label">{props.label}</div>
-      <div className="jp-argo-scheduler-field-value">{props.children}</div>
+      <div className="jp-argo-scheduler-field-value" data-testid={props.testId}>
+        {props.children}
+      </div>
     </div>
   );
 }

@@ -87,9 +87,11 @@ export function StockDetail(props: {
   return (
     <div className="jp-argo-scheduler-fields">
       {props.showToken && (
-        <Field label="Idempotency token">{props.idempotencyToken || '—'}</Field>
+        <Field label="Idempotency token" testId="argo-idempotency-token">
+          {props.idempotencyToken || '—'}
+        </Field>
       )}
-      <Field label="Tags">
+      <Field label="Tags" testId="argo-tags">
         {tags.length ? tags.join(', ') : <em>No tags</em>}
       </Field>
     </div>
