@@ -13,7 +13,9 @@ export interface INotificationTarget {
   label: string;
   default: string | null;
   allowed: string[] | null;
-  placeholder: string;
+  placeholder: string | null;
+  /** What the administrator allows, in a line ("addresses at example.com only"). */
+  hint?: string | null;
 }
 
 export interface IServerOptions {
@@ -51,6 +53,8 @@ export interface IResolvedOptions {
   targets?: { [key: string]: string };
   concurrency_policy?: string;
   starting_deadline_seconds?: number;
+  /** Why the stored settings no longer pass the server's checks (then shown as stored). */
+  invalid?: string;
 }
 
 export interface ILink {

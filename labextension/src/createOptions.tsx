@@ -361,8 +361,8 @@ function TargetField(props: {
           ))}
         </Select>
         <FormHelperText>
-          Where the {target.notifier} notifier tells of this job; your
-          administrator allows these
+          Where the {target.notifier} notifier tells of this job
+          {target.hint ? `; ${target.hint}` : ''}
         </FormHelperText>
       </FormControl>
     );
@@ -374,9 +374,13 @@ function TargetField(props: {
       id={`${PREFIX}${target.key}`}
       name={target.key}
       value={value}
-      placeholder={target.placeholder}
+      placeholder={target.placeholder ?? undefined}
       InputLabelProps={{ shrink: true }}
-      helperText={`Where the ${target.notifier} notifier tells of this job; empty: ${fallback}`}
+      helperText={[
+        `Where the ${target.notifier} notifier tells of this job`,
+        `empty: ${fallback}`,
+        ...(target.hint ? [target.hint] : [])
+      ].join('; ')}
       onChange={event => set(event.target.value)}
     />
   );

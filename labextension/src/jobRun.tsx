@@ -7,7 +7,7 @@
 import { Alert, LinearProgress, Stack } from '@mui/material';
 import React, { useEffect, useRef, useState } from 'react';
 
-import { IJobRun, IResolvedOptions, jobRun } from './api';
+import { IJobRun, IResolvedOptions, jobRun, serverOptions } from './api';
 import { Field, MaybeLink } from './field';
 import {
   describeBytes,
@@ -80,10 +80,10 @@ export function JobRun(props: { jobId: string }): JSX.Element {
   }
   return (
     <Stack spacing={3} className="jp-argo-scheduler-run">
-      <Progress run={run} />
-      <Attempts run={run} />
-      <Log run={run} />
       <div className="jp-argo-scheduler-fields">
+        <Progress run={run} />
+        <Attempts run={run} />
+        <Log run={run} />
         <Field label="Argo workflow" testId="argo-workflow">
           <MaybeLink name={run.workflow.name} url={run.workflow.url} />
           {run.workflow.namespace && (
@@ -202,38 +202,83 @@ function Log(props: { run: IJobRun }): JSX.Element {
   );
 }
 
+/** The configured notifiers' names for their target keys ("Slack channel"). */
+function useTargetLabels(): { [key: string]: string } {
+  const [labels, setLabels] = useState<{ [key: string]: string }>({});
+  useEffect(() => {
+    let mounted = true;
+    serverOptions()
+      .then(options => {
+        if (mounted) {
+          const found: { [key: string]: string } = {};
+          options.notifications.targets.forEach(target => {
+            found[target.key] = target.label;
+          });
+          setLabels(found);
+        }
+      })
+      .catch(() => {
+        // Without them the keys themselves label the targets.
+      });
+    return () => {
+      mounted = false;
+    };
+  }, []);
+  return labels;
+}
+
 export function RanWith(props: {
   options: IResolvedOptions;
   title?: string;
 }): JSX.Element {
   const { options } = props;
   const targets = Object.entries(options.targets ?? {});
+  const labels = useTargetLabels();
   return (
     <div className="jp-argo-scheduler-fields" data-testid="argo-options">
       <div className="jp-argo-scheduler-section-title">
         {props.title ?? 'Settings it ran with'}
       </div>
-      <Field label="Run timeout">
+      {options.invalid && (
+        <Field label="Not valid now">{options.invalid}</Field>
+      )}
+      <Field label="Run timeout" testId="argo-option-timeout_seconds">
         {describeSeconds(options.timeout_seconds)}
       </Field>
-      <Field label="Retries">{options.retries ?? '—'}</Field>
-      <Field label="Retry backoff">
+      <Field label="Retries" testId="argo-option-retries">
+        {options.retries ?? '—'}
+      </Field>
+      <Field label="Retry backoff" testId="argo-option-retry_backoff_seconds">
         {describeSeconds(options.retry_backoff_seconds)}
       </Field>
-      <Field label="Per-cell timeout">
+      <Field label="Per-cell timeout" testId="argo-option-cell_timeout_seconds">
         {describeSeconds(options.cell_timeout_seconds)}
       </Field>
       {options.concurrency_policy !== undefined && (
-        <Field label="Concurrency policy">{options.concurrency_policy}</Field>
+        <Field
+          label="Concurrency policy"
+          testId="argo-option-concurrency_policy"
+        >
+          {options.concurrency_policy}
+        </Field>
       )}
       {options.starting_deadline_seconds !== undefined && (
-        <Field label="Starting deadline">
+        <Field
+          label="Starting deadline"
+          testId="argo-option-starting_deadline_seconds"
+        >
           {describeSeconds(options.starting_deadline_seconds)}
         </Field>
       )}
-      <Field label="Notify on">{describeEvents(options.notify_on)}</Field>
+      <Field label="Notify on" testId="argo-option-notify_on">
+        {describeEvents(options.notify_on)}
+      </Field>
       {targets.map(([key, value]) => (
-        <Field key={key} label={key}>
+        <Field
+          key={key}
+          label={labels[key] ?? key}
+          testId={`argo-option-${key}`}
+        >
           {value}
         </Field>
       ))}
