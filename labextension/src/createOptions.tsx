@@ -276,7 +276,9 @@ function Notifications(props: {
     return null;
   }
   const { events, default_events: defaults, targets } = options.notifications;
-  if (events.length === 0 && targets.length === 0) {
+  // The server lists the events it knows even without notifiers, and
+  // refuses notify_on then: nothing would ever tell the job's outcome.
+  if (events.length === 0 || (defaults.length === 0 && targets.length === 0)) {
     return (
       <>
         <FormLabel component="legend">Notifications</FormLabel>

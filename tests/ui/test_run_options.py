@@ -70,6 +70,7 @@ def test_timeout_retries_and_a_notification_set_in_the_form_reach_the_manifest_a
         "Empty: the server's default, 0 (no retry); 0: no retry; at most 10")
     # AND Slack's configured events (failure) and channels
     assert ui.notify_checked() == ["failure"]
+    page.locator("#jp-argo-scheduler-notify_slack_channel").scroll_into_view_if_needed()
     page.shots("additional-options", docs=True)
     # WHEN the person sets a timeout, retries, a backoff, a per-cell timeout,
     # to be told of success too, in another allowed channel
@@ -80,6 +81,7 @@ def test_timeout_retries_and_a_notification_set_in_the_form_reach_the_manifest_a
     ui.notify_on("success", True)
     ui.choose_option("notify_slack_channel", "#general")
     ui.set_format("html", False)
+    page.locator("#jp-argo-scheduler-notify_slack_channel").scroll_into_view_if_needed()
     page.shots("additional-options-filled", docs=True)
     answer = ui.submit()
     assert answer["status"] == 200, answer
@@ -173,6 +175,7 @@ def test_a_definitions_concurrency_policy_and_starting_deadline_reach_its_cron_w
     ui.choose_option("concurrency_policy", "Forbid")
     ui.set_option("starting_deadline_seconds", "600")
     ui.set_option("retries", "1")
+    page.locator("#jp-argo-scheduler-starting_deadline_seconds").scroll_into_view_if_needed()
     page.shots("definition-options", docs=True)
     answer = ui.submit("scheduler/job_definitions")
     assert answer["status"] == 200, answer
