@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     for option, key, what in _RUN_SETTING_OPTIONS:
         job_input.add_argument(option, dest=key, metavar="N", help=f"{what} (default: from config)")
     job_input.add_argument(
+        "--notify-on", dest="notify_on", metavar="EVENTS",
+        help='notify on "success", "failure", "success,failure" or "none" (default: the notifiers\' events)',
+    )
+    job_input.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", dest="run_options",
+        help="any other run option (repeatable), e.g. notify_slack_channel=#data or concurrency_policy=Forbid",
+    )
+    job_input.add_argument(
         "--environment", metavar="ENV", help="environment the job runs in (default: the notebook's kernel)"
     )
     job_input.add_argument(
@@ -215,6 +223,13 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 def _job_fields(args, notebook: Path, content) -> dict:
     kernel = (content.metadata.get("kernelspec") or {}).get("name", "") if content is not None else ""
     settings = {key: getattr(args, key) for _, key, _ in _RUN_SETTING_OPTIONS if getattr(args, key) is not None}
+    for pair in args.run_options:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"malformed run option {pair!r}: use --option KEY=VALUE")
+        settings[key.strip()] = value
+    if args.notify_on is not None:
+        settings["notify_on"] = args.notify_on
     return dict(
         input_filename=notebook.name,
         name=args.name or notebook.stem,
