@@ -12,8 +12,6 @@ import os
 import time
 from typing import Any
 
-from .run_settings import CONCURRENCY_POLICIES, EVENTS, limits
-
 DEFAULT_LOG_BYTES = 16384
 MAX_LOG_BYTES = 65536
 NEXT_RUNS = 5
@@ -78,6 +76,8 @@ def _link(scheduler, kind: str, name: str | None) -> str | None:
 
 
 def _default_events(scheduler) -> list[str]:
+    from .run_settings import EVENTS
+
     configured = {e for n in scheduler.notifier_instances.values() for e in n.events}
     return [e for e in EVENTS if e in configured]
 
@@ -101,6 +101,8 @@ def _targets(scheduler) -> list[dict[str, Any]]:
 
 def options(scheduler) -> dict[str, Any]:
     """GET /argo-scheduler/options: what a form offers, with the server's defaults and limits."""
+    from .run_settings import CONCURRENCY_POLICIES, EVENTS, limits
+
     run, cron = scheduler.run_defaults(), scheduler.cron_defaults()
     return {
         "defaults": {

@@ -17,7 +17,6 @@ from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
 from argo_scheduler.environments import ArgoEnvironmentManager
-from argo_scheduler.runtime.notifying import pod_notifiers
 from argo_scheduler.spec import RunSpec
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -78,32 +77,6 @@ def test_a_jobs_events_and_targets_reach_its_run_spec(scheduler, argo_schema_val
     plain = notifier_entries(scheduler.render_job(job()))
     assert plain["slack"]["config"]["events"] == ["success", "failure"] and "target" not in plain["slack"]
     assert plain["email"]["config"]["events"] == ["failure"] and "target" not in plain["email"]
-
-
-def test_the_pod_half_uses_the_jobs_target_and_events(scheduler):
-    # GIVEN the run spec of a job with its own channel, recipients and events
-    manifest = scheduler.render_job(job(runtime_environment_parameters={
-        "notify_on": "failure", "notify_slack_channel": "C0123ABCD", "notify_email_to": "ana@example.com",
-    }))
-    [parameter] = manifest["spec"]["arguments"]["parameters"]
-    spec = RunSpec.from_json(parameter["value"])
-    # WHEN the pod builds its notifiers from it (as python -m argo_scheduler.runtime does)
-    from argo_scheduler.plugins import notifiers as installed
-
-    from traitlets.config import Config as C
-
-    built = {}
-    for entry in spec.notifiers:
-        cls = installed()[entry["name"]].cls
-        notifier = cls(config=C({cls.__name__: entry["config"]}))
-        notifier.target = entry.get("target")
-        built[entry["name"]] = notifier
-    # THEN Slack posts where the job said, e-mail goes to the job's recipients, and success tells nobody
-    assert built["email"].recipients() == ["ana@example.com"]
-    assert built["email"].message({"status": "FAILED", "job_name": "report"})["To"] == "ana@example.com"
-    assert not built["slack"].wants({"status": "COMPLETED"}) and built["slack"].wants({"status": "FAILED"})
-    assert built["slack"].target == "C0123ABCD"
-    assert len(pod_notifiers(spec)) == 2
 
 
 @pytest.mark.parametrize(
