@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from glob import glob
 from pathlib import Path
@@ -98,11 +99,16 @@ def ensure_labextension() -> None:
     sources = [*manifests, LABEXTENSION / "tsconfig.json", *(LABEXTENSION / "src").rglob("*"),
                *(LABEXTENSION / "style").rglob("*")]
     built = LABEXTENSION_BUILT / "package.json"
-    if not built.exists() or built.stat().st_mtime < newest_mtime(sources):
+    # Dated when the last good build started: a source saved while it ran is newer.
+    stamp = LABEXTENSION / "lib" / ".built-by-dev-py"
+    if not built.exists() or not stamp.exists() or stamp.stat().st_mtime < newest_mtime(sources):
+        started = time.time()
         # Not build:prod, which cleans first: tsc stays incremental.
         for script in ("build:lib:prod", "build:labextension"):
             if sh(jlpm, "run", script, cwd=LABEXTENSION, env=env) != 0:
                 sys.exit(f"`jlpm run {script}` failed in {LABEXTENSION}")
+        stamp.touch()
+        os.utime(stamp, (started, started))
     name = json.loads(built.read_text())["name"]
     link = VENV / "share" / "jupyter" / "labextensions" / name
     if link.is_symlink() and link.resolve() == LABEXTENSION_BUILT.resolve():
