@@ -179,9 +179,9 @@ class SchedulerUI:
         """A text field of the extension, by its runtime_environment_parameters key."""
         self.fill(key, value)
 
-    def option_help(self, key: str) -> str:
+    def option_help(self, key: str):
         """The helper text under a field: the server's default and limit."""
-        return self.page.locator(f"#{OPTION}{key}-helper-text").inner_text()
+        return self.page.locator(f"#{OPTION}{key}-helper-text")
 
     def choose_option(self, key: str, option: str) -> None:
         self.choose(f"{OPTION}{key}", option)

@@ -66,7 +66,7 @@ def test_timeout_retries_and_a_notification_set_in_the_form_reach_the_manifest_a
     # GIVEN the form, its additional options open: the server's defaults and limits under each field
     ui.create_job_from_notebook_toolbar("limited.ipynb")
     ui.open_additional_options()
-    expect(page.locator("#jp-argo-scheduler-retries-helper-text")).to_have_text(
+    expect(ui.option_help("retries")).to_have_text(
         "Empty: the server's default, 0 (no retry); 0: no retry; at most 10")
     # AND Slack's configured events (failure) and channels
     assert ui.notify_checked() == ["failure"]
