@@ -4,6 +4,10 @@
     python3 dev.py demo    # venv + install, then run examples/hello.ipynb on the local engine
     python3 dev.py test    # venv + install (Python, apt and npm test needs), then the whole test suite
 
+Both build the JupyterLab extension (labextension/, with jlpm) when its
+sources are newer than its build, and link the build into .venv, where
+JupyterLab loads it from.
+
 `test` installs Debian's postgresql and chromium with apt-get when missing:
 tests/support/databases.py starts a throwaway cluster from PostgreSQL's server
 binaries, and the browser tests (tests/ui) drive chromium with Playwright.
@@ -13,10 +17,12 @@ Idempotent: a second run reuses .venv and only installs what changed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from glob import glob
 from pathlib import Path
@@ -61,8 +67,63 @@ def ensure_outside_plugin() -> None:
     stamp.touch()
 
 
+LABEXTENSION = ROOT / "labextension"
+LABEXTENSION_BUILT = ROOT / "src" / "argo_scheduler" / "labextension"
+# jlpm (JupyterLab's yarn) and `jupyter labextension build` come with JupyterLab.
+LAB_BUILD_TOOLS = "jupyterlab>=4.6,<5"
+
+
+def newest_mtime(paths) -> float:
+    return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
+
+
+def ensure_labextension() -> None:
+    """Build the JupyterLab extension when its sources are newer than the build; link it into .venv.
+
+    The build output (src/argo_scheduler/labextension, git-ignored) is what
+    a wheel carries as share/jupyter/labextensions/argo-scheduler
+    (hatch_build.py); here that folder in .venv is a link to it, as
+    `jupyter labextension develop` makes, so a rebuild needs no reinstall.
+    """
+    jlpm = BIN / "jlpm"
+    if not jlpm.exists() and sh(PY, "-m", "pip", "install", "--quiet", LAB_BUILD_TOOLS) != 0:
+        sys.exit(f"could not install {LAB_BUILD_TOOLS} (jlpm builds the JupyterLab extension)")
+    # jlpm's scripts call `jupyter labextension build`: the venv's.
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    installed = LABEXTENSION / "node_modules" / ".installed-by-dev-py"
+    manifests = [LABEXTENSION / "package.json", LABEXTENSION / "yarn.lock"]
+    if not installed.exists() or installed.stat().st_mtime < newest_mtime(manifests):
+        if sh(jlpm, "install", cwd=LABEXTENSION, env=env) != 0:
+            sys.exit(f"`jlpm install` failed in {LABEXTENSION}")
+        installed.touch()
+    sources = [*manifests, LABEXTENSION / "tsconfig.json", *(LABEXTENSION / "src").rglob("*"),
+               *(LABEXTENSION / "style").rglob("*")]
+    built = LABEXTENSION_BUILT / "package.json"
+    # Dated when the last good build started: a source saved while it ran is newer.
+    stamp = LABEXTENSION / "lib" / ".built-by-dev-py"
+    if not built.exists() or not stamp.exists() or stamp.stat().st_mtime < newest_mtime(sources):
+        started = time.time()
+        # Not build:prod, which cleans first: tsc stays incremental.
+        for script in ("build:lib:prod", "build:labextension"):
+            if sh(jlpm, "run", script, cwd=LABEXTENSION, env=env) != 0:
+                sys.exit(f"`jlpm run {script}` failed in {LABEXTENSION}")
+        stamp.touch()
+        os.utime(stamp, (started, started))
+    name = json.loads(built.read_text())["name"]
+    link = VENV / "share" / "jupyter" / "labextensions" / name
+    if link.is_symlink() and link.resolve() == LABEXTENSION_BUILT.resolve():
+        return
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.exists():
+        shutil.rmtree(link)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(LABEXTENSION_BUILT, target_is_directory=True)
+
+
 def demo() -> int:
     ensure_venv("")
+    ensure_labextension()
     out = ROOT / "demo-output"
     notebook = ROOT / "examples" / "hello.ipynb"
     return sh(
@@ -142,6 +203,7 @@ def ensure_chromium() -> None:
 
 def test(pytest_args: list[str]) -> int:
     ensure_venv("test")
+    ensure_labextension()
     ensure_outside_plugin()
     ensure_nebari_controller()
     ensure_prism()

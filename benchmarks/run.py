@@ -191,6 +191,18 @@ def bench_scale_postgresql() -> dict:
     return _scale("postgresql")
 
 
+def bench_import_extension() -> dict:
+    """The server extension's share of a Jupyter server start: argo_scheduler and its handlers, after jupyter_server."""
+    code = (
+        "import time, jupyter_server.base.handlers; t = time.perf_counter(); "
+        "import argo_scheduler, argo_scheduler.handlers; print(time.perf_counter() - t)"
+    )
+    samples = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+               for _ in range(10)]
+    return {"repeat": 10, "median_s": round(statistics.median(samples), 6),
+            "min_s": round(min(samples), 6), "max_s": round(max(samples), 6)}
+
+
 def bench_local_run() -> dict:
     """Submit to finish of a one-cell notebook on the local engine, through the CLI."""
     notebook = ROOT / "examples" / "hello.ipynb"
@@ -212,6 +224,7 @@ BENCHMARKS = {
     "schema_check_manifest": bench_schema_check,
     "schema_check_first_use": bench_schema_first_use,
     "import_package": bench_import,
+    "import_server_extension": bench_import_extension,
     "local_run_end_to_end": bench_local_run,
     "import_cli": bench_import_cli,
     "import_runtime": bench_import_runtime,

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "argo")]
+sys.path[:0] = [str(ROOT / "tests")]
 
 NAMESPACE = "jobs"
 OWNER = "bench@example.com"
@@ -86,7 +86,7 @@ def _measure(fake, fn, repeat: int) -> dict:
 def run(database: str, jobs: int = 10_000, running: int = 200, repeat: int = 10) -> dict:
     import shutil
 
-    from fake_argo import FakeArgo
+    from support.fake_argo import FakeArgo
     from jupyter_scheduler.models import CountJobsQuery, CreateJob, ListJobsQuery
 
     cluster = None
@@ -94,14 +94,14 @@ def run(database: str, jobs: int = 10_000, running: int = 200, repeat: int = 10)
         root = Path(tmp)
         shutil.copy(NOTEBOOK, root / "hello.ipynb")
         if database == "postgresql":
-            from databases import PostgresCluster
+            from support.databases import PostgresCluster
 
             cluster = PostgresCluster().start()
             db_url = cluster.url(cluster.create_database())
         else:
             db_url = f"sqlite:///{root / 'scheduler.sqlite'}"
         try:
-            from databases import create_tables_as_the_server_does
+            from support.databases import create_tables_as_the_server_does
 
             create_tables_as_the_server_does(db_url)
             scheduler = _scheduler(root, db_url, fake.url)

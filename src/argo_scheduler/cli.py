@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     for option, key, what in _RUN_SETTING_OPTIONS:
         job_input.add_argument(option, dest=key, metavar="N", help=f"{what} (default: from config)")
     job_input.add_argument(
+        "--notify-on", dest="notify_on", metavar="EVENTS",
+        help='notify on "success", "failure", "success,failure" or "none" (default: the notifiers\' events)',
+    )
+    job_input.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", dest="run_options",
+        help="any other run option (repeatable), e.g. notify_slack_channel=#data or concurrency_policy=Forbid",
+    )
+    job_input.add_argument(
         "--environment", metavar="ENV", help="environment the job runs in (default: the notebook's kernel)"
     )
     job_input.add_argument(
@@ -90,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common, job_input], help="run a notebook now")
     run.add_argument("--detach", action="store_true", help="return once submitted instead of waiting")
     run.add_argument("--json", action="store_true", help="print one JSON object as the result")
+    run.add_argument(
+        "--follow", action="store_true", help="with --json: one JSON object per event while waiting, then the result"
+    )
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser(
@@ -106,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", parents=[common], help="show a job's status and outputs")
     status.add_argument("job_id")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument(
+        "--follow", action="store_true", help="wait for the job to end, showing its progress; exit 0 only if it COMPLETED"
+    )
     status.set_defaults(func=cmd_status)
 
     plugins = sub.add_parser("plugins", help="list the installed PodSpecMutators and Notifiers")
@@ -214,6 +228,13 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 def _job_fields(args, notebook: Path, content) -> dict:
     kernel = (content.metadata.get("kernelspec") or {}).get("name", "") if content is not None else ""
     settings = {key: getattr(args, key) for _, key, _ in _RUN_SETTING_OPTIONS if getattr(args, key) is not None}
+    for pair in args.run_options:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"malformed run option {pair!r}: use --option KEY=VALUE")
+        settings[key.strip()] = value
+    if args.notify_on is not None:
+        settings["notify_on"] = args.notify_on
     return dict(
         input_filename=notebook.name,
         name=args.name or notebook.stem,
@@ -277,21 +298,46 @@ def _outputs(scheduler, job) -> dict[str, str]:
     return {fmt: paths[fmt] for fmt in job.output_formats if os.path.exists(paths.get(fmt, ""))}
 
 
-def _report(scheduler, job, as_json: bool) -> None:
+def _report(scheduler, job, as_json: bool, waited: bool = False, event: bool = False) -> None:
+    """The job's end (or state); after a wait for a job that FAILED, with the run log's last lines."""
+    from jupyter_scheduler.models import Status
+
     outputs = _outputs(scheduler, job)
+    log_path, log_tail = None, []
+    if waited and job.status == Status.FAILED:
+        from .follow import log_lines
+
+        log_path, log_tail = log_lines(scheduler, job)
     if as_json:
         print(json.dumps({
+            **({"event": "final"} if event else {}),
             "job_id": job.job_id,
             "status": str(job.status),
             "status_message": job.status_message,
             "outputs": outputs,
-        }))
+            **({"log_tail": "\n".join(log_tail)} if log_tail else {}),
+        }), flush=True)
         return
     print(f"job {job.job_id}: {job.status}")
     if job.status_message:
         print(f"  {job.status_message}")
     for fmt, path in outputs.items():
         print(f"  {fmt}: {path}")
+    if log_tail:
+        print(f"last {len(log_tail)} lines of the run log {log_path}:", file=sys.stderr)
+        for line in log_tail:
+            print(f"  {line}", file=sys.stderr)
+
+
+def _follow(scheduler, job_id: str, args):
+    """Wait for the job's end, showing its progress as args ask (docs/cli.md); its final record."""
+    from .follow import Follower
+
+    if args.json:
+        mode = "json" if args.follow else "lines"
+    else:
+        mode = "bar" if sys.stderr.isatty() else "lines"
+    return Follower(scheduler, lambda job_id: _get_job(scheduler, job_id), mode).follow(job_id)
 
 
 def _get_job(scheduler, job_id: str):
@@ -340,20 +386,12 @@ def cmd_run(args) -> int:
             print(f"job {job_id} submitted; follow it with: argo-scheduler status {job_id}")
         return 0
 
-    last = None
     try:
-        while True:
-            job = _get_job(scheduler, job_id)
-            if job.status in (Status.COMPLETED, Status.FAILED, Status.STOPPED):
-                break
-            if job.status != last and not args.json:
-                print(f"job {job_id}: {job.status}", file=sys.stderr)
-                last = job.status
-            time.sleep(POLL_SECONDS)
+        job = _follow(scheduler, job_id, args)
     except KeyboardInterrupt:
-        print(f"\nstill running; follow it with: argo-scheduler status {job_id}", file=sys.stderr)
+        print(f"\nstill running; follow it with: argo-scheduler status {job_id} --follow", file=sys.stderr)
         return 130
-    _report(scheduler, job, args.json)
+    _report(scheduler, job, args.json, waited=True, event=args.json and args.follow)
     return 0 if job.status == Status.COMPLETED else EXIT_FAILED
 
 
@@ -435,10 +473,20 @@ def _print_checks(report, as_json: bool) -> int:
 
 
 def cmd_status(args) -> int:
+    from jupyter_scheduler.models import Status
+
     scheduler = _scheduler(args, os.getcwd())
     job = _get_job(scheduler, args.job_id)
-    _report(scheduler, job, args.json)
-    return 0
+    if not args.follow:
+        _report(scheduler, job, args.json)
+        return 0
+    try:
+        job = _follow(scheduler, job.job_id, args)
+    except KeyboardInterrupt:
+        print(f"\nstill running; follow it with: argo-scheduler status {job.job_id} --follow", file=sys.stderr)
+        return 130
+    _report(scheduler, job, args.json, waited=True, event=args.json)
+    return 0 if job.status == Status.COMPLETED else EXIT_FAILED
 
 
 def cmd_plugins(args) -> int:

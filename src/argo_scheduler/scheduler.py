@@ -202,9 +202,37 @@ class ArgoScheduler(Scheduler):
         default_value="Allow",
         config=True,
         help="""What a CronWorkflow does when a run is due while the previous
-        one still runs. Default: "Allow".
+        one still runs (spec.concurrencyPolicy): "Allow" starts it too,
+        "Forbid" skips it, "Replace" stops the running one first. A job
+        definition sets its own with the runtime environment parameter
+        `concurrency_policy`. Default: "Allow".
 
             c.ArgoScheduler.concurrency_policy = "Forbid"
+        """,
+    )
+
+    starting_deadline_seconds = Integer(
+        0,
+        config=True,
+        help="""Seconds after its scheduled time a run that could not start then
+        (the controller was down) may still start (the CronWorkflow's
+        spec.startingDeadlineSeconds); later, it is skipped. A job definition
+        sets its own with the runtime environment parameter
+        `starting_deadline_seconds`. Default: 0 (none: Argo's own behaviour).
+
+            c.ArgoScheduler.starting_deadline_seconds = 3600
+        """,
+    )
+
+    argo_ui_url = Unicode(
+        "",
+        config=True,
+        help="""Base URL of the Argo UI, for links from a job's detail in
+        JupyterLab to its Workflow ({argo_ui_url}/workflows/{namespace}/{name})
+        and from a job definition's to its CronWorkflow (docs/http.md). Never
+        used on the local engine. Default: "" (no links).
+
+            c.ArgoScheduler.argo_ui_url = "https://argo.example.com"
         """,
     )
 
@@ -387,7 +415,8 @@ class ArgoScheduler(Scheduler):
             self.engine_instance = engine_registry.engine_class(self.engine)(parent=self)
         return self.engine_instance
 
-    def build_context(self, kernel_name: str | None = None):
+    def build_context(self, kernel_name: str | None = None, notifications=None):
+        """The scheduler's BuildContext; `notifications` (run_settings.Notifications) are one job's choices."""
         from .pod import SecretRef
         from .workflow import BuildContext, Cleanup, CronOptions
 
@@ -402,7 +431,7 @@ class ArgoScheduler(Scheduler):
             run_defaults=self.run_defaults(),
             pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
             run_only_labels=frozenset().union(*(m.run_only_labels for m in self.mutator_instances)),
-            notifiers=[{"name": name, "config": n.pod_config()} for name, n in self.notifier_instances.items()],
+            notifiers=self._notifier_entries(notifications),
             staging_path=self.staging_path,
             image=self.image,
             db_url=self.db_url,
@@ -412,6 +441,7 @@ class ArgoScheduler(Scheduler):
             kernel_name=kernel_name,
             cron=CronOptions(
                 concurrency_policy=self.concurrency_policy,
+                starting_deadline_seconds=self.starting_deadline_seconds or None,
                 successful_jobs_history_limit=self.successful_jobs_history_limit,
                 failed_jobs_history_limit=self.failed_jobs_history_limit,
             ),
@@ -432,14 +462,52 @@ class ArgoScheduler(Scheduler):
             cell_timeout_seconds=self.cell_timeout_seconds,
         )
 
-    def check_run_settings(self, model) -> None:
-        """The job's timeouts and retries are usable, or a SchedulerError naming the bad one."""
-        from .run_settings import RunSettingsError, resolve
+    def cron_defaults(self):
+        from .run_settings import CronSettings
 
+        return CronSettings(
+            concurrency_policy=self.concurrency_policy, starting_deadline_seconds=self.starting_deadline_seconds
+        )
+
+    def run_options(self, model):
+        """The job's (or definition's) run options, checked: the one check of REST, CLI and form alike.
+
+        SchedulerError names the bad key and what is allowed.
+        """
+        from .run_settings import RunSettingsError, check_options
+
+        installed = {
+            plugin.cls.target_key: name for name, plugin in installed_notifiers().items() if plugin.cls.target_key
+        }
         try:
-            resolve(model.runtime_environment_parameters, self.run_defaults())
+            return check_options(
+                model.runtime_environment_parameters,
+                run_defaults=self.run_defaults(),
+                cron_defaults=self.cron_defaults(),
+                notifiers=self.notifier_instances,
+                installed_targets=installed,
+                job_parameters=model.parameters,
+            )
         except RunSettingsError as e:
             raise SchedulerError(f"runtime environment parameters: {e}") from None
+
+    def check_run_settings(self, model) -> None:
+        """The job's run options are usable, or a SchedulerError naming the bad one."""
+        self.run_options(model)
+
+    def _notifier_entries(self, notifications=None) -> list[dict]:
+        """The notifiers' pod halves for one job: its own events and targets over the configured ones."""
+        entries = []
+        for name, notifier in self.notifier_instances.items():
+            config = notifier.pod_config()
+            if notifications is not None and notifications.events is not None:
+                config["events"] = list(notifications.events)
+            entry = {"name": name, "config": config}
+            target = notifications.targets.get(name) if notifications is not None else None
+            if target:
+                entry["target"] = target
+            entries.append(entry)
+        return entries
 
     def _notifier_env(self, pod, spec) -> None:
         """The env the notifiers' pod halves need (Secret references), once each."""
@@ -496,8 +564,8 @@ class ArgoScheduler(Scheduler):
             raise SchedulerError(str(e)) from None
 
     def context_for(self, model):
-        """The BuildContext of a job or definition: the scheduler's, shaped by its environment."""
-        context = self.build_context(self.kernel_for(model))
+        """The BuildContext of a job or definition: the scheduler's, shaped by its environment and options."""
+        context = self.build_context(self.kernel_for(model), self.run_options(model).notifications)
         choice = self.environment_choice(model)
         if choice is None:
             return context

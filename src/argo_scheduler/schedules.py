@@ -62,3 +62,38 @@ def check_timezone(value: object) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{value!r} is not a known time zone; use an IANA name such as 'Europe/Paris'") from None
     return value
+
+
+def next_times(schedule: str, timezone_name: str, after: datetime, count: int = 5) -> list[datetime]:
+    """The next `count` instants (UTC, after `after`) at which `schedule` fires in `timezone_name`.
+
+    Read as Argo's cron library reads it, on the wall clock of the zone: a
+    time a spring clock change skips does not fire that day, one an autumn
+    change repeats fires at both instants (as the local engine fires them).
+    """
+    from datetime import timedelta, timezone
+
+    from croniter import CroniterBadDateError, croniter
+
+    tz = zoneinfo.ZoneInfo(timezone_name)
+    if after.tzinfo is None:
+        raise ValueError("after must be a timezone-aware datetime")
+    # Started an hour early on the wall clock: an autumn repeat may put the
+    # next instant on a wall time before `after`'s.
+    wall = (after.astimezone(tz) - timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    times = croniter(expand(schedule), wall)
+    found: list[datetime] = []
+    for _ in range(count * 10 + 100):
+        try:
+            candidate = times.get_next(datetime)
+        except CroniterBadDateError:
+            break
+        for fold in (0, 1):
+            instant = candidate.replace(tzinfo=tz, fold=fold).astimezone(timezone.utc)
+            if instant.astimezone(tz).replace(tzinfo=None) != candidate:
+                continue  # in a spring gap: this wall time never happens
+            if instant > after and instant not in found:
+                found.append(instant)
+        if len(found) >= count:
+            break
+    return sorted(found)[:count]

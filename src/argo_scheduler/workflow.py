@@ -25,7 +25,7 @@ from .labels import (  # noqa: F401  (the label keys: importers of workflow.py s
 )
 from .names import annotation_value, label_value, object_name
 from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
-from .run_settings import RunSettings, RunSettingsError, resolve
+from .run_settings import CronSettings, RunSettings, RunSettingsError, resolve, resolve_cron
 from .spec import RunSpec
 
 RUN_TEMPLATE = "run"
@@ -140,11 +140,7 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
     schedule = validate_schedule(definition.schedule)
     timezone = validate_timezone(definition.timezone or "UTC")
     cron = context.cron
-    if cron.concurrency_policy not in CONCURRENCY_POLICIES:
-        raise BuildError(
-            f"concurrency policy {cron.concurrency_policy!r} is not one of "
-            f"{', '.join(CONCURRENCY_POLICIES)}"
-        )
+    schedule_options = cron_settings(definition, context)
     settings = run_settings(definition, context)
     spec = definition_run_spec(definition, context)
     labels = {
@@ -166,10 +162,11 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
         annotations=annotations,
         schedules=[schedule],
         timezone=timezone,
-        concurrency_policy=cron.concurrency_policy,
+        concurrency_policy=schedule_options.concurrency_policy,
         successful_jobs_history_limit=cron.successful_jobs_history_limit,
         failed_jobs_history_limit=cron.failed_jobs_history_limit,
-        starting_deadline_seconds=cron.starting_deadline_seconds,
+        # 0 means none; Argo reads a 0 as "never start a missed run".
+        starting_deadline_seconds=schedule_options.starting_deadline_seconds or None,
         cron_suspend=not definition.active,
         # Runs carry the definition's labels so one selector lists them all.
         workflow_metadata=m.WorkflowMetadata(labels=run_labels, annotations=annotations),
@@ -201,6 +198,18 @@ def run_settings(model: DescribeJob | DescribeJobDefinition, context: BuildConte
     """The job's timeouts and retries: its runtime_environment_parameters over the context's defaults."""
     try:
         return resolve(model.runtime_environment_parameters, context.run_defaults)
+    except RunSettingsError as e:
+        raise BuildError(str(e)) from None
+
+
+def cron_settings(definition: DescribeJobDefinition, context: BuildContext) -> CronSettings:
+    """The definition's concurrency policy and starting deadline: its runtime_environment_parameters over the context's."""
+    defaults = CronSettings(
+        concurrency_policy=context.cron.concurrency_policy,
+        starting_deadline_seconds=context.cron.starting_deadline_seconds or 0,
+    )
+    try:
+        return resolve_cron(definition.runtime_environment_parameters, defaults)
     except RunSettingsError as e:
         raise BuildError(str(e)) from None
 

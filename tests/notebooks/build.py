@@ -117,6 +117,19 @@ def spawns_daemon() -> nbformat.NotebookNode:
     )
 
 
+def steps() -> nbformat.NotebookNode:
+    # Six code cells that each take `pause` seconds: a run whose progress
+    # (cell i of N) can be watched moving, and that prints as it goes.
+    return new_notebook(
+        metadata=PYTHON3,
+        cells=[
+            new_markdown_cell("Takes `pause` seconds per step, printing each."),
+            parameters_cell("pause = 1.0"),
+            *[new_code_cell(f'import time\nprint("step {i}", flush=True)\ntime.sleep(pause)') for i in range(1, 6)],
+        ],
+    )
+
+
 FIXTURES = {
     "parameters.ipynb": typed_parameters,
     "divide_by_zero.ipynb": divide_by_zero,
@@ -124,6 +137,7 @@ FIXTURES = {
     "sleep.ipynb": sleep,
     "fails_first_time.ipynb": fails_first_time,
     "spawns_daemon.ipynb": spawns_daemon,
+    "steps.ipynb": steps,
 }
 
 

@@ -159,3 +159,25 @@ def test_the_server_half_checks_settings_and_references_the_secret():
         {"name": "ARGO_SCHEDULER_SECRET_EMAIL_USERNAME", "valueFrom": {"secretKeyRef": {"name": "smtp", "key": "user"}}},
         {"name": "ARGO_SCHEDULER_SECRET_EMAIL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "smtp", "key": "password"}}},
     ]
+
+
+def test_the_pod_half_mails_a_jobs_own_recipients_on_the_events_it_chose(smtp, pod_secrets, tmp_path):
+    from argo_scheduler.runtime.notifying import pod_notifiers
+
+    security, box = smtp
+    pod_secrets(CREDENTIALS)
+    config = dict(host="127.0.0.1", port=box.port, security=security, ca_bundle=box.ca_file, sender="jobs@example.com",
+                  to=["team@example.com"], credentials_secret="smtp", timeout=10)
+    # GIVEN a run spec whose email entry carries the job's recipients and events, as the server renders it
+    spec = RunSpec(name="report", input_filename="report.ipynb", input_path="/x", staging_path=str(tmp_path),
+                   notifiers=[{"name": "email", "config": {**config, "events": ["failure"]},
+                               "target": "ana@example.com, bo@example.com"}])
+    [notify] = pod_notifiers(spec)
+    # WHEN the run completes THEN nobody is mailed: the job asked for failures only
+    notify(event(tmp_path, status="COMPLETED"))
+    assert box.received == []
+    # WHEN it fails THEN the job's recipients are mailed, not the configured ones
+    notify(event(tmp_path, status="FAILED"))
+    [mail] = box.received
+    assert mail["to"] == ["ana@example.com", "bo@example.com"]
+    assert mail["message"]["To"] == "ana@example.com, bo@example.com"

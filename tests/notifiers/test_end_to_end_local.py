@@ -126,3 +126,25 @@ def test_a_definitions_slack_token_serves_its_runs_and_goes_with_it(scheduler, s
     # WHEN the definition is deleted THEN its Secret is gone
     scheduler.delete_job_definition(definition_id)
     assert list(store.iterdir()) == []
+
+
+def test_a_jobs_own_channel_and_events_are_what_the_pod_honours(scheduler, slack):
+    from argo_scheduler.workflow import job_workflow_name
+
+    def run(runtime_environment_parameters: dict) -> str:
+        job_id = scheduler.create_job(CreateJob(
+            input_uri="report.ipynb", name="report", runtime_environment_name="python3", output_formats=["ipynb"],
+            parameters={"SLACK_TOKEN": TOKEN, "SLACK_CHANNEL": "#reports"},
+            runtime_environment_parameters=runtime_environment_parameters,
+        ))
+        # The notifiers run after the record is final: the workflow's end is the pod's.
+        scheduler.get_engine().wait(job_workflow_name("report.ipynb", job_id), timeout=240)
+        assert scheduler.get_job(job_id).status == "COMPLETED"
+        return job_id
+
+    # WHEN a job that wants to hear of failures only completes THEN Slack hears nothing
+    run({"notify_on": "failure"})
+    assert slack.calls == []
+    # WHEN a job names its own channel THEN the message goes there, not to its SLACK_CHANNEL parameter's
+    run({"notify_on": "success", "notify_slack_channel": "C01GENERAL"})
+    assert slack.methods() == ["chat.postMessage"] and slack.messages[0]["channel"] == "C01GENERAL"

@@ -55,7 +55,7 @@ def jp_server_config(jp_data_dir, database, request):
         request.getfixturevalue("local_engine").put_secret(DB_SECRET, {"url": url})
         argo_scheduler["db_url_secret_name"] = DB_SECRET
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_scheduler": True}},
+        "ServerApp": {"jpserver_extensions": {"jupyter_scheduler": True, "argo_scheduler": True}},
         "SchedulerApp": scheduler_app,
         "ArgoScheduler": argo_scheduler,
     }

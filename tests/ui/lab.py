@@ -52,8 +52,10 @@ def free_port() -> int:
 
 
 class Lab:
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, config: dict | None = None):
+        """`config`: more server config, merged into each section (e.g. a notifier's)."""
         self.base = base
+        self.extra_config = config or {}
         self.root = base / "root"
         self.home = base / "home"
         self.port = free_port()
@@ -102,6 +104,8 @@ class Lab:
             "LocalEngine": {"state_dir": str(self.state_dir)},
             "ArgoEnvironmentManager": {"images": IMAGES, "compute_types": COMPUTE_TYPES},
         }
+        for section, values in self.extra_config.items():
+            config[section] = {**config.get(section, {}), **values}
         folder = self.base / "config"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "jupyter_server_config.json").write_text(json.dumps(config, indent=2))
@@ -187,6 +191,20 @@ class Lab:
 
         crons = LocalEngine(state_dir=str(self.state_dir)).crons().values()
         return next((cron for cron in crons if definition_id in cron["labels"].values()), None)
+
+    def cron_manifest(self, definition_id: str) -> dict:
+        """The CronWorkflow the local engine keeps for a job definition: the manifest every engine would receive."""
+        for path in sorted(self.state_dir.glob("crons/*/manifest.json")):
+            manifest = json.loads(path.read_text())
+            if definition_id in manifest.get("metadata", {}).get("labels", {}).values():
+                return manifest
+        raise AssertionError(f"no CronWorkflow of definition {definition_id} under {self.state_dir}")
+
+    def put_secret(self, name: str, data: dict[str, str]) -> None:
+        """A Secret in the local engine's store, as an administrator creates one for a notifier's token."""
+        from argo_scheduler.engines.local.secrets import SecretStore
+
+        SecretStore(self.state_dir / "secrets").put(name, data)
 
     def manifest(self, job_id: str) -> dict:
         """The Workflow the local engine ran for a job: the manifest every engine would receive."""

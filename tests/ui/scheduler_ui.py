@@ -15,6 +15,8 @@ from playwright.sync_api import Page, expect
 
 FORM = "form.jp-create-job-form"
 FINAL = ("Completed", "Failed", "Stopped")
+# The ids of the extension's fields: this prefix and the runtime_environment_parameters key.
+OPTION = "jp-argo-scheduler-"
 
 
 class SchedulerUI:
@@ -163,3 +165,41 @@ class SchedulerUI:
     def list_tab(self, name: str) -> None:
         """The list's own tabs, "Jobs" and "Job Definitions" (not JupyterLab's "Jobs" main-area tab)."""
         self.page.locator("button[role=tab]", has_text=re.compile(f"^{re.escape(name)}$")).click()
+
+    # ---- argo_scheduler's additional options (labextension/) -------------
+
+    def open_additional_options(self) -> None:
+        """Expand the form's "Additional options", where the extension's fields are."""
+        summary = self.page.locator(f"{FORM} #panel-header")
+        if summary.get_attribute("aria-expanded") != "true":
+            summary.click()
+        self.page.locator(f"#{OPTION}timeout_seconds").wait_for()
+
+    def set_option(self, key: str, value: str) -> None:
+        """A text field of the extension, by its runtime_environment_parameters key."""
+        self.fill(key, value)
+
+    def option_help(self, key: str):
+        """The helper text under a field: the server's default and limit."""
+        return self.page.locator(f"#{OPTION}{key}-helper-text")
+
+    def choose_option(self, key: str, option: str) -> None:
+        self.choose(f"{OPTION}{key}", option)
+
+    def notify_on(self, event: str, checked: bool) -> None:
+        self.page.locator(f"#{OPTION}notify-{event}").set_checked(checked)
+
+    def notify_checked(self) -> list[str]:
+        return [event for event in ("success", "failure")
+                if self.page.locator(f"#{OPTION}notify-{event}").is_checked()]
+
+    def run(self, test_id: str):
+        """A part of the run's panel in the job detail: argo-progress, argo-log, argo-attempts, …"""
+        return self.page.get_by_test_id(test_id)
+
+    def attempts(self) -> list[str]:
+        """Each attempt's line in the job detail, first to last."""
+        return [item.inner_text() for item in self.page.locator("[data-testid^='argo-attempt-']").all()]
+
+    def log_text(self) -> str:
+        return self.run("argo-log").locator("pre").inner_text()

@@ -67,6 +67,13 @@ GOLDEN_CASES = {
             timeout_seconds=600, retries=1, retry_backoff_seconds=10, retry_backoff_factor=2,
         )}),
     ),
+    # A definition's own concurrency policy and starting deadline, as the form sends them, over the defaults.
+    "cron-concurrency-deadline.yaml": lambda: build_cron_workflow(
+        make_definition(runtime_environment_parameters={
+            "concurrency_policy": "Replace", "starting_deadline_seconds": "600", "notify_on": "failure",
+        }),
+        BuildContext(**{**CONTEXT.__dict__, "cron": CronOptions("Forbid", 3, 3, 60)}),
+    ),
 }
 
 

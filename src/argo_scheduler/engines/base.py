@@ -115,6 +115,17 @@ class Engine(LoggingConfigurable):
         """
         return {}
 
+    def wait_for_end(self, name: str, timeout: float) -> None:
+        """Return once workflow `name` may have ended, at the latest after `timeout` seconds.
+
+        For a waiting caller (`argo-scheduler run`), which then asks status().
+        An engine that cannot be told simply waits `timeout`; the local engine
+        returns as soon as the run's process exits.
+        """
+        import time
+
+        time.sleep(timeout)
+
     def ensure_cron_controller(self) -> None:
         """Make sure something fires this engine's CronWorkflows (Argo's controller always does)."""
 

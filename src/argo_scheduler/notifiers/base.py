@@ -38,11 +38,29 @@ class Notifier(LoggingConfigurable):
     `argo_scheduler.runtime.secrets.parameter()`; `notifier_parameters`
     (e.g. SLACK_CHANNEL) are not secret and stay in the job's record, but the
     notebook does not receive them either: they address the notifier.
+
+    Per-job target (docs/writing-a-plugin.md): a notifier that can be
+    addressed per job (a Slack channel, e-mail recipients) names the
+    runtime_environment_parameters key it takes in `target_key`
+    ("notify_<something>") and checks a job's value in `check_target`, where
+    the administrator's restrictions apply (its own traits, such as
+    `c.SlackNotifier.allowed_channels`). The server refuses a job whose
+    target fails the check; a target accepted reaches the pod half as
+    `self.target`. A job's `notify_on` ("success", "failure", both or
+    "none") replaces `events` for that job.
     """
 
     # Class attributes, not traits: they describe the notifier, not a deployment.
     secret_parameters: tuple[str, ...] = ()
     notifier_parameters: tuple[str, ...] = ()
+    # The per-job target: its runtime_environment_parameters key ("notify_…"),
+    # and how a form labels it and hints at a value.
+    target_key: str | None = None
+    target_label: str = ""
+    target_placeholder: str = ""
+    # A job parameter that addresses the same target (SLACK_CHANNEL, as
+    # argo-jupyter-scheduler took it): checked by check_target alike.
+    target_parameter: str | None = None
 
     events = List(
         Unicode(),
@@ -65,7 +83,31 @@ class Notifier(LoggingConfigurable):
         """,
     )
 
+    # The job's target as the server accepted it (None: the configured one).
+    # Not configuration: the pod half gets it from the run spec, per job.
+    target = Unicode(None, allow_none=True)
+
     # ---- server half ----------------------------------------------------
+
+    def check_target(self, value: str) -> str:
+        """The job's target as the pod half gets it, or ValueError: one line saying what is allowed.
+
+        Only called for a notifier with a `target_key`; `value` is stripped
+        and not empty.
+        """
+        raise ValueError("this notifier takes no per-job target")
+
+    def target_default(self) -> str | None:
+        """The target a job gets when it gives none (from this notifier's config), or None."""
+        return None
+
+    def target_allowed(self) -> list[str] | None:
+        """The only targets the administrator allows, when they are a list of values; None: any that passes check_target."""
+        return None
+
+    def target_hint(self) -> str | None:
+        """One line on what the administrator allows, for a form ("addresses at example.com"), or None."""
+        return None
 
     def pod_env(self, job: "RunSpec") -> list["V1EnvVar"]:
         """Env vars the pod needs for this notifier (secrets by reference only).

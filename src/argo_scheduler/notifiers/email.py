@@ -4,12 +4,14 @@ Subject "report COMPLETED", a plain-text body with the summary, the job's
 id and times, and the HTML output attached when it exists and is at most
 `max_attachment_bytes` (else the body says where to find it). SMTP
 credentials come from a Kubernetes Secret by reference, and are only ever
-sent over TLS (STARTTLS or SMTPS).
+sent over TLS (STARTTLS or SMTPS). A job may name its own recipients (its
+`notify_email_to` run option), within `allowed_recipient_domains`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from datetime import datetime, timezone
@@ -32,10 +34,22 @@ if TYPE_CHECKING:
 USERNAME = "EMAIL_USERNAME"
 PASSWORD = "EMAIL_PASSWORD"
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+TARGET_KEY = "notify_email_to"
+# A plain address: no display name, no quoting, nothing that could end a header.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)")
+
+
+def recipients(text: str) -> list[str]:
+    """The addresses of a comma-separated list."""
+    return [a.strip() for a in text.split(",") if a.strip()]
 
 
 class EmailNotifier(Notifier):
     """Mails a summary of the finished run, with its HTML output attached."""
+
+    target_key = TARGET_KEY
+    target_label = "E-mail recipients"
+    target_placeholder = "ana@example.com, ops@example.com"
 
     host = Unicode(
         "",
@@ -98,6 +112,18 @@ class EmailNotifier(Notifier):
         """,
     )
 
+    allowed_recipient_domains = List(
+        Unicode(),
+        config=True,
+        help="""The only domains a job's own recipients (its notify_email_to run
+        option) may be at, compared without case; a job naming an address
+        elsewhere is refused when it is submitted. The configured `to` is not
+        restricted. Default: [] (any domain).
+
+            c.EmailNotifier.allowed_recipient_domains = ["example.com"]
+        """,
+    )
+
     credentials_secret = Unicode(
         "",
         config=True,
@@ -139,11 +165,33 @@ class EmailNotifier(Notifier):
 
     # ---- server half ----------------------------------------------------
 
-    def _missing(self) -> list[str]:
-        return [f"c.EmailNotifier.{name}" for name in ("host", "sender", "to") if not getattr(self, name)]
+    def _missing(self, job_recipients: bool = False) -> list[str]:
+        needed = ("host", "sender") if job_recipients else ("host", "sender", "to")
+        return [f"c.EmailNotifier.{name}" for name in needed if not getattr(self, name)]
+
+    def check_target(self, value: str) -> str:
+        addresses = recipients(value)
+        if not addresses:
+            raise ValueError("give one or more e-mail addresses, separated by commas")
+        domains = {d.strip().lstrip("@").lower() for d in self.allowed_recipient_domains if d.strip()}
+        for address in addresses:
+            match = _ADDRESS.fullmatch(address)
+            if match is None:
+                raise ValueError(f"{address!r} is not an e-mail address like ana@example.com")
+            if domains and match.group(1).lower() not in domains:
+                raise ValueError(f"{address} is not at a domain allowed here; allowed: {', '.join(sorted(domains))}")
+        return ", ".join(addresses)
+
+    def target_default(self) -> str | None:
+        return ", ".join(self.to) or None
+
+    def target_hint(self) -> str | None:
+        domains = sorted({d.strip().lstrip("@").lower() for d in self.allowed_recipient_domains if d.strip()})
+        return f"addresses at {', '.join(domains)} only" if domains else None
 
     def pod_env(self, job: "RunSpec") -> list["V1EnvVar"]:
-        missing = self._missing()
+        given = (job.runtime_environment_parameters or {}).get(TARGET_KEY)
+        missing = self._missing(job_recipients=bool(str(given or "").strip()))
         if missing:
             raise ValueError(f"the email notifier is not configured: set {', '.join(missing)}")
         if self.credentials_secret and self.security == "none":
@@ -162,7 +210,7 @@ class EmailNotifier(Notifier):
         message = EmailMessage()
         message["Subject"] = title(event)
         message["From"] = self.sender
-        message["To"] = ", ".join(self.to)
+        message["To"] = ", ".join(self.recipients())
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain="argo-scheduler")
         lines = [summary(event), ""]
@@ -190,8 +238,12 @@ class EmailNotifier(Notifier):
                 message.add_attachment(f.read(), maintype="text", subtype="html", filename=os.path.basename(attachment))
         return message
 
+    def recipients(self) -> list[str]:
+        """The job's own recipients when it gave some, else the configured ones."""
+        return recipients(self.target) if self.target else list(self.to)
+
     def notify(self, event: dict[str, Any]) -> None:
-        missing = self._missing()
+        missing = self._missing(job_recipients=bool(self.target))
         if missing:
             raise NotifierError(f"the email notifier is not configured: set {', '.join(missing)}")
         username, password = secrets.get(USERNAME), secrets.get(PASSWORD)

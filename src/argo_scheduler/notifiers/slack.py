@@ -9,7 +9,9 @@ nothing can be attached, it is a chat.postMessage.
 The bot token comes from a Kubernetes Secret (`token_secret`), or, for
 argo-jupyter-scheduler users, from a SLACK_TOKEN job parameter, which the
 scheduler turns into a per-job Secret before anything is stored. The channel
-comes from a SLACK_CHANNEL job parameter, else from `channel`.
+comes from the job's `notify_slack_channel` run option, else its
+SLACK_CHANNEL parameter, else `channel`; `allowed_channels` restricts the
+first two.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from traitlets import Unicode
+from traitlets import List, Unicode
 
 from ..runtime import secrets
 from .base import Notifier, NotifierError
@@ -35,6 +37,17 @@ TOKEN = "SLACK_TOKEN"
 CHANNEL = "SLACK_CHANNEL"
 # Channel, private channel (G…) and conversation ids; anything else is a name.
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# Slack's rule for channel names: lowercase letters, digits, hyphens and underscores, at most 80.
+_CHANNEL_NAME = re.compile(r"#?[a-z0-9][a-z0-9_-]{0,79}")
+TARGET_KEY = "notify_slack_channel"
+
+
+def channel_form(channel: str) -> str:
+    """How two spellings of one channel compare equal: an id as is, a name as "#name"."""
+    channel = channel.strip()
+    if _CHANNEL_ID.match(channel):
+        return channel
+    return "#" + channel.lstrip("#").lower()
 
 
 class SlackNotifier(Notifier):
@@ -42,6 +55,10 @@ class SlackNotifier(Notifier):
 
     secret_parameters = (TOKEN,)
     notifier_parameters = (CHANNEL,)
+    target_key = TARGET_KEY
+    target_label = "Slack channel"
+    target_placeholder = "#channel"
+    target_parameter = CHANNEL
 
     token_secret = Unicode(
         "",
@@ -79,6 +96,18 @@ class SlackNotifier(Notifier):
         """,
     )
 
+    allowed_channels = List(
+        Unicode(),
+        config=True,
+        help="""The only channels a job may pick (its notify_slack_channel run
+        option or SLACK_CHANNEL parameter), by name ("#data") or id; a job
+        naming another is refused when it is submitted. The configured
+        `channel` is always allowed. Default: [] (any channel).
+
+            c.SlackNotifier.allowed_channels = ["#data", "#ops-alerts"]
+        """,
+    )
+
     base_url = Unicode(
         # slack_sdk.WebClient.BASE_URL, written out so that the server does not import slack-sdk.
         "https://slack.com/api/",
@@ -91,6 +120,29 @@ class SlackNotifier(Notifier):
     )
 
     # ---- server half ----------------------------------------------------
+
+    def check_target(self, value: str) -> str:
+        if not (_CHANNEL_ID.fullmatch(value) or _CHANNEL_NAME.fullmatch(value.lower())):
+            raise ValueError(
+                f"{value!r} is not a Slack channel: give a name like #data (lowercase letters, digits, - and _) "
+                "or a channel id like C0123ABCD"
+            )
+        channel = channel_form(value)
+        allowed = self.target_allowed()
+        if allowed is not None and channel not in {channel_form(c) for c in allowed}:
+            raise ValueError(f"{value} is not a channel allowed here; allowed: {', '.join(allowed)}")
+        return channel
+
+    def target_default(self) -> str | None:
+        return self.channel.strip() or None
+
+    def target_allowed(self) -> list[str] | None:
+        if not self.allowed_channels:
+            return None
+        channels = [channel_form(c) for c in self.allowed_channels]
+        if self.channel.strip():
+            channels.append(channel_form(self.channel))
+        return list(dict.fromkeys(channels))
 
     def pod_env(self, job: "RunSpec") -> list["V1EnvVar"]:
         env = super().pod_env(job)
@@ -111,10 +163,11 @@ class SlackNotifier(Notifier):
                 "no Slack token: set c.SlackNotifier.token_secret to a Kubernetes Secret holding the bot "
                 "token, or give the job a SLACK_TOKEN parameter"
             )
-        channel = str((event.get("parameters") or {}).get(CHANNEL) or self.channel).strip()
+        channel = str(self.target or (event.get("parameters") or {}).get(CHANNEL) or self.channel).strip()
         if not channel:
             raise NotifierError(
-                "no Slack channel: set c.SlackNotifier.channel, or give the job a SLACK_CHANNEL parameter"
+                "no Slack channel: set c.SlackNotifier.channel, or give the job a Slack channel "
+                "(notify_slack_channel, or a SLACK_CHANNEL parameter)"
             )
         client = WebClient(token=token, base_url=self.base_url, timeout=max(1, int(self.timeout)))
         text = summary(event)

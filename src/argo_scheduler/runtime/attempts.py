@@ -103,3 +103,44 @@ def message(attempt: Attempt, reason: str | None, folder: str, retrying: bool) -
 def own_reason(status_message: str | None) -> str:
     """The reason a message gives for its own attempt, without the "attempt k of n failed: " prefix."""
     return _PREFIX.sub("", status_message or "", count=1)
+
+
+# ---- for readers: the server's handler and the CLI ---------------------------
+
+RUNNING, FAILED_ATTEMPT, SUCCEEDED_ATTEMPT = "running", "failed", "succeeded"
+_RUNNING_STATUSES = frozenset({"IN_PROGRESS", "STOPPING"})
+_NOT_STARTED = frozenset({"CREATED", "QUEUED"})
+
+
+def summary(folder: str, status: str, status_message: str | None, current: int | None) -> list[dict]:
+    """Each attempt of a run and how it ended: [{"attempt", "status", "message"}], first attempt first.
+
+    From what the runtime records: the outcomes a retried run's attempts
+    left (outcomes()), the attempt the progress file names (`current`, the
+    latest that started), and the job's status for the attempt that has not
+    recorded an outcome yet — running while the job runs, else the job's end.
+    A job not started yet has no attempt.
+    """
+    status = str(status).rsplit(".", 1)[-1]
+    known = outcomes(folder)
+    latest = max([*known, current or 0])
+    if latest == 0:
+        if status in _NOT_STARTED:
+            return []
+        latest = 1
+    attempts = []
+    for number in range(1, latest + 1):
+        outcome = known.get(number)
+        if outcome == SUCCEEDED:
+            attempts.append({"attempt": number, "status": SUCCEEDED_ATTEMPT, "message": None})
+        elif outcome is not None:
+            attempts.append({"attempt": number, "status": FAILED_ATTEMPT, "message": outcome})
+        elif number < latest:
+            attempts.append({"attempt": number, "status": FAILED_ATTEMPT, "message": NO_OUTCOME})
+        elif status in _RUNNING_STATUSES:
+            attempts.append({"attempt": number, "status": RUNNING, "message": None})
+        elif status == "COMPLETED":
+            attempts.append({"attempt": number, "status": SUCCEEDED_ATTEMPT, "message": None})
+        else:
+            attempts.append({"attempt": number, "status": FAILED_ATTEMPT, "message": own_reason(status_message) or None})
+    return attempts

@@ -14,13 +14,50 @@ import nbformat
 import papermill
 from jupyter_client.kernelspec import NoSuchKernel
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import load_notebook_node
 
 from .parameters import coerce_parameters, declared_types
+from .progress import Progress
 from .records import TERMINATED_MESSAGE
 
 log = logging.getLogger(__name__)
+
+
+ENGINE_NAME = "argo_scheduler"
+
+
+class ProgressEngine(NBClientEngine):
+    """papermill's nbclient engine, telling a Progress which cell starts.
+
+    papermill's execution manager is told of each cell's start by the
+    engine's client (`nb_man.cell_start(cell, index)`); this engine only
+    listens to that call on its own manager instance and executes exactly
+    as papermill's default engine does.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, progress: Progress | None = None, **kwargs):
+        if progress is not None:
+            cells = len(nb_man.nb.cells)
+            progress.start(cells)
+            cell_start = nb_man.cell_start
+
+            def started(cell, cell_index=None, **more):
+                cell_start(cell, cell_index, **more)
+                if cell_index is not None:
+                    progress.cell(cell_index, cells)
+
+            nb_man.cell_start = started
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        finally:
+            if progress is not None:
+                progress.finish()
+
+
+papermill_engines.register(ENGINE_NAME, ProgressEngine)
 
 
 class NotebookFailed(Exception):
@@ -108,12 +145,14 @@ def run_notebook(
     kernel_name: str | None,
     cwd: str,
     cell_timeout: int | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Execute `input_path` into `output_path`; raise NotebookFailed with the reason if the run fails.
 
     papermill saves the output notebook as cells run, so a failed run still
     leaves the cells executed so far, the failing one with its traceback.
-    `cell_timeout` (seconds) fails the run when one cell runs longer.
+    `cell_timeout` (seconds) fails the run when one cell runs longer;
+    `progress` hears of each cell as it starts.
     """
     # Read the way papermill reads it (it fills in the metadata its helpers expect).
     nb = load_notebook_node(input_path)
@@ -133,6 +172,8 @@ def run_notebook(
                 log_output=True,
                 progress_bar=False,
                 execution_timeout=cell_timeout or None,
+                engine_name=ENGINE_NAME,
+                progress=progress,
             )
     except PapermillExecutionError as error:
         log.error("The notebook failed:\n%s", nbconvert.filters.strip_ansi("\n".join(error.traceback)))

@@ -21,6 +21,7 @@ from . import attempts
 from .attempts import ONLY, Attempt
 from .events import Event, Notifier, build_event, notify
 from .execute import NotebookFailed, Terminated, error_message, run_notebook, write_outputs
+from .progress import Progress
 from .records import (
     STOPPED_BY_USER,
     JobSnapshot,
@@ -122,7 +123,9 @@ def _outcome(failure: str | None, output_failures: Mapping[str, str]) -> tuple[S
     return Status.FAILED, "; ".join(reasons)
 
 
-def execute_job(spec: RunSpec, files: JobFiles, cell_timeout: int | None = None) -> tuple[Status, str | None]:
+def execute_job(
+    spec: RunSpec, files: JobFiles, cell_timeout: int | None = None, attempt: Attempt = ONLY
+) -> tuple[Status, str | None]:
     """Run the staged notebook and write every requested output; COMPLETED or FAILED with why.
 
     Outputs are written whether or not the notebook failed: the partly
@@ -142,7 +145,7 @@ def execute_job(spec: RunSpec, files: JobFiles, cell_timeout: int | None = None)
                 stage_input(spec.input_path, files)
                 run_notebook(
                     files.input, executed, spec.parameters, spec.kernel_name, cwd=files.folder,
-                    cell_timeout=cell_timeout,
+                    cell_timeout=cell_timeout, progress=Progress(files.folder, attempt.number),
                 )
             except NotebookFailed as error:
                 failure = str(error)
@@ -225,7 +228,7 @@ def run_job(
                 status, message = Status.STOPPED, None
             else:
                 try:
-                    status, message = execute_job(spec, files, cell_timeout)
+                    status, message = execute_job(spec, files, cell_timeout, attempt)
                     status, message = attempt_outcome(attempt, status, message, files.folder)
                 except Exception as error:
                     # Whatever broke (a full disk under the staging folder),

@@ -4,6 +4,11 @@ Job parameters that address a notifier (`Notifier.notifier_parameters`,
 e.g. SLACK_CHANNEL) are withheld from the notebook (`for_notebook`) but
 always reach the notifier in its event, whether or not the job's record
 holds them.
+
+Each entry of the run spec's notifiers is `{"name", "config", "target"?}`:
+the server puts a job's own `notify_on` in the config's `events`, and the
+target it accepted for the notifier (a Slack channel, e-mail recipients) in
+`target`, which the notifier reads as `self.target`.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ def pod_notifiers(spec: RunSpec) -> list[Callable[[dict], None]]:
             log.error("Notifier %r is not installed in the job's image; installed: %s", name, ", ".join(available))
             continue
         config = Config({plugin.cls.__name__: dict(entry.get("config") or {})})
-        callables.append(_bounded(plugin.cls(config=config), name, addressed, secret))
+        notifier = plugin.cls(config=config)
+        if entry.get("target"):
+            notifier.target = str(entry["target"])
+        callables.append(_bounded(notifier, name, addressed, secret))
     return callables
 
 

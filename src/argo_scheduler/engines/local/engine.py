@@ -323,6 +323,27 @@ class LocalEngine(Engine):
                 raise TimeoutError(f"workflow {name!r} is still {state.phase} after {timeout} s")
             time.sleep(poll_interval)
 
+    def wait_for_end(self, name: str, timeout: float) -> None:
+        """Wait on the run's runner process: return when it exits, or after `timeout` seconds."""
+        import psutil
+
+        try:
+            run_dir = self._run_dir(name)
+        except WorkflowNotFound:
+            time.sleep(timeout)
+            return
+        identity = read_json(run_dir.runner)
+        if not is_alive(identity):
+            # Ended (or not started yet: submit() records the runner right after starting it).
+            if (read_json(run_dir.state) or {}).get("phase") not in DONE_PHASES:
+                time.sleep(min(timeout, 0.1))
+            return
+        try:
+            psutil.Process(int(identity["pid"])).wait(timeout)
+        except (psutil.TimeoutExpired, psutil.Error, ChildProcessError):
+            pass
+        self._reap()
+
     def record(self, name: str) -> dict[str, Any]:
         """Everything known about run `name`: run.json merged with state.json (nodes included)."""
         run_dir = self._run_dir(name)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from argo_manifests import NAMESPACE
+from support.manifests import NAMESPACE
 from jupyter_scheduler.models import CountJobsQuery, ListJobsQuery, Status
 from jupyter_scheduler.orm import Job
-from scheduler_helpers import OWNER, definition_model, job_model
+from support.scheduler_helpers import OWNER, definition_model, job_model
 
 LIST = f"/api/v1/workflows/{NAMESPACE}"
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
