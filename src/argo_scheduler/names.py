@@ -109,11 +109,6 @@ def label_value(text: str | None) -> str:
     return f"{slug}-{digest}" if slug else f"x{digest}"
 
 
-def is_label_value(text: str) -> bool:
-    """Whether `text` may be a label's value as it is (what a label selector can name)."""
-    return 0 < len(text) <= LABEL_MAX and bool(_LABEL_VALUE_RE.match(text))
-
-
 def annotation_value(text: str) -> str:
     """`text` as an annotation value Argo never reads as a template: `%`, `{` and `}` percent-escaped.
 

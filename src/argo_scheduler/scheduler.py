@@ -1156,7 +1156,7 @@ class ArgoScheduler(Scheduler):
 
         # An id that is no label value labels no workflow (build_workflow
         # labels each with its job id): nothing to ask about.
-        ids = sorted({job_id for job_id in job_ids if is_label_value(job_id)})
+        ids = sorted({job_id for job_id in job_ids if job_id and is_label_value(job_id)})
         wanted = set(ids)
         size = max(1, self.reconcile_batch_size)
         states: dict[str, WorkflowState] = {}

@@ -42,12 +42,12 @@ from pydantic import ValidationError
 from traitlets import Bool, Float, Integer, Unicode, default
 
 from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
+from ..names import is_dns1123_subdomain
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
 from . import selectors
 from .objects import (
     ADMISSION_DENIED,
     BACKOFF_MAX,
-    K8S_NAME,
     TRANSIENT_STATUSES,
     check_names,
     cron_state,
@@ -634,7 +634,7 @@ class ArgoEngine(Engine):
         ns = self.namespace
         states: dict[str, WorkflowState] = {}
         for name in names:
-            if not K8S_NAME.match(name):
+            if not is_dns1123_subdomain(name):
                 continue  # no workflow can have it: unknown names are left out
             try:
                 workflow = self._call(

@@ -41,11 +41,11 @@ from traitlets import Float, Integer, Unicode, default
 
 from ..kubeapi import ApiAccess, KubeConfigError
 from ..labels import DEFINITION_ID_LABEL, JOB_ID_LABEL
+from ..names import is_dns1123_subdomain
 from .base import DONE_PHASES, PENDING, CronState, Engine, EngineError, WorkflowNotFound, WorkflowState
 from . import selectors
 from .objects import (
     BACKOFF_MAX,
-    K8S_NAME,
     TRANSIENT_STATUSES,
     Op,
     check_names,
@@ -376,7 +376,7 @@ class KubernetesEngine(Engine):
             raise EngineError(str(e)) from None
         states: dict[str, WorkflowState] = {}
         for name in names:
-            if not K8S_NAME.match(name):
+            if not is_dns1123_subdomain(name):
                 continue  # no workflow can have it: unknown names are left out
             try:
                 state = _state(self._get(WORKFLOWS, name))

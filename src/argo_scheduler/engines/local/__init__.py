@@ -6,7 +6,6 @@ cron.py       CronWorkflows: checked, stored, and when each is due
 runner.py     the detached process that runs one workflow (`python -m argo_scheduler.engines.local.runner`)
 rundir.py     the files of one run, shared by the engine and its runner
 secrets.py    the Secret store (files under the state directory)
-selectors.py  Kubernetes label selectors, as status() reads them
 agent.py      the process that fires the CronWorkflows (`python -m argo_scheduler.engines.local.agent`)
 expr/         Argo's expression languages: {{…}} templating, `when`, $(VAR) expansion
 

@@ -59,7 +59,8 @@ from typing import Any, Iterable
 from traitlets import Float, Unicode, default
 
 from ... import processes
-from . import agent_control, cron as local_cron, manifest as local_manifest, selectors
+from .. import selectors
+from . import agent_control, cron as local_cron, manifest as local_manifest
 from .secrets import SECRETS_DIR, SecretStore
 from ..base import DONE_PHASES, ERROR, PENDING, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .rundir import (

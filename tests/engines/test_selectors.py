@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from argo_scheduler.engines.local.selectors import SelectorError, matches, parse
+from argo_scheduler.engines.selectors import SelectorError, matches, parse
 
 LABELS = {"argo-scheduler/job-id": "abc", "app.kubernetes.io/managed-by": "argo-scheduler"}
 
