@@ -6,24 +6,8 @@ Which modules a real `argo-scheduler run` loaded, read from the process itself: 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 
-MODULES_LOADED = Path(__file__).resolve().parent.parent / "modules_loaded.py"
-# jupyter-scheduler's server extension → jupyter_server's application → jupyter_events →
-# jsonschema's format checkers → rfc3987_syntax compiling its grammars (the 2.4 s of issue 13).
-SERVER_CHAIN = ("jupyter_scheduler.extension", "jupyter_server.serverapp", "jupyter_events",
-                "rfc3987_syntax.syntax_helpers", "lark")
-
-
-def modules_of(module: str, *args: str, env: dict, cwd: Path | None = None) -> tuple[int, set[str], str]:
-    """What `python -m MODULE ARGS` loaded: its exit code, its sys.modules at the end, its output."""
-    result = subprocess.run([sys.executable, str(MODULES_LOADED), module, *args], env=env, cwd=cwd,
-                            capture_output=True, text=True, timeout=240)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    return report["exit"], set(report["modules"]), result.stdout + result.stderr
+from support.modules_loaded import SERVER_CHAIN, modules_of
 
 
 def test_a_cli_run_loads_no_server_chain(cli):
