@@ -75,6 +75,7 @@ def test_no_command_and_no_file_shows_the_database_password_or_a_slack_token(cli
         # THEN the runs completed and Slack got the token: the secret went where it belongs
         assert '"status": "COMPLETED"' in results["run --json"].stdout, results["run --json"]
         assert results["run"].returncode == 0, results["run"].stdout + results["run"].stderr
+        slack.wait_for("chat.postMessage", "files.completeUploadExternal")
         assert {c.token for c in slack.calls if c.method != "upload"} == {TOKEN}
     # AND the commands that render or check did, and those about an unknown job said so (with the URL masked)
     assert results["render"].returncode == 0 and "kind: Workflow" in results["render"].stdout

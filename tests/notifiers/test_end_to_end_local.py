@@ -78,6 +78,8 @@ def test_a_slack_token_parameter_reaches_slack_and_nothing_else(scheduler, slack
     # THEN it completes
     assert wait_done(scheduler, job_id) == "COMPLETED", scheduler.get_job(job_id).status_message
     # AND Slack received the HTML output, with the token, through the current upload flow
+    # (the notifiers run after the record is final)
+    slack.wait_for("files.completeUploadExternal")
     assert slack.methods()[-3:] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     assert {c.token for c in slack.calls if c.method != "upload"} == {TOKEN}
     [shared] = slack.shared
@@ -119,6 +121,7 @@ def test_a_definitions_slack_token_serves_its_runs_and_goes_with_it(scheduler, s
     job_id = scheduler.create_job_from_definition(definition_id, CreateJobFromDefinition())
     assert wait_done(scheduler, job_id) == "COMPLETED"
     # THEN the run used the definition's token (no HTML output, nothing failed: the summary is a message)
+    slack.wait_for("chat.postMessage")
     assert slack.methods() == ["chat.postMessage"] and slack.calls[0].token == TOKEN
     assert slack.messages[0]["channel"] == "C01GENERAL"
     store = tmp_path / "engine" / "secrets"
