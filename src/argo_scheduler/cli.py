@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     defer_server_extension()
     parser = _parser()
     args = parser.parse_args(argv)
+    from traitlets import TraitError
+
     from .db import DatabaseUnavailable
 
     try:
@@ -40,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"argo-scheduler: error: {e}", file=sys.stderr)
         unusable = isinstance(e, DatabaseUnavailable) or isinstance(e.__cause__, DatabaseUnavailable)
         return EXIT_DATABASE if unusable else EXIT_USAGE
+    except TraitError as e:
+        # A configured value (a config file's or an option's, such as --engine) the class refuses.
+        print(f"argo-scheduler: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
@@ -60,7 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE", help="extra jupyter_server_config.py/.json to load last")
     common.add_argument("--db-url", help="scheduler database (default: the JupyterLab UI's, from config)")
     common.add_argument("--staging-path", help="staging folder for job files (default: from config)")
-    common.add_argument("--engine", choices=["local", "argo", "kubernetes"], help="where the job runs (default: from config)")
+    common.add_argument(
+        "--engine", metavar="NAME",
+        help="where the job runs: local, argo, kubernetes, an outside engine's name or a class path (default: from config)",
+    )
 
     job_input = argparse.ArgumentParser(add_help=False)
     job_input.add_argument("notebook", help="path of the notebook to run")

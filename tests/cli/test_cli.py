@@ -144,3 +144,16 @@ def test_cli_reads_the_servers_configuration_and_a_config_file(cli):
     # AND --config is loaded last
     manifest = yaml.safe_load(cli("render", notebook, "--config", extra).stdout)
     assert manifest["spec"]["templates"][0]["container"]["image"] == "registry.example.com/nb:extra"
+
+
+def test_run_on_an_outside_engine_named_on_the_command_line(cli):
+    # GIVEN a notebook, and the example plugin's engine installed by pip (tests/outside_plugin)
+    notebook = cli.notebook("parameters.ipynb")
+    # WHEN it is run with --engine naming that engine
+    result = cli("run", notebook, "-p", "n=3", "--engine", "team-local", "--json")
+    # THEN the job completes there: its workflow carries the label only that engine puts on
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "COMPLETED", report
+    [manifest] = (cli.home / "data" / "argo_scheduler" / "local" / "runs").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["metadata"]["labels"]["example.com/team"] == "data"

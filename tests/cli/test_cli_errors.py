@@ -111,3 +111,16 @@ def test_run_render_and_check_refuse_the_same_input_the_same_way(cli, command, o
         assert result.stdout == ""
     # AND nothing was created
     nothing_left(cli)
+
+
+def test_an_unknown_engine_is_one_line_listing_the_installed_ones(cli):
+    # GIVEN a notebook
+    notebook = cli.notebook("parameters.ipynb")
+    # WHEN it is run on an engine no distribution registers
+    result = cli("run", notebook, "--engine", "no-such-engine")
+    # THEN one line says so, lists what is installed (built-ins and the outside plugin's), and nothing is created
+    assert result.returncode == EXIT_USAGE, result.stderr
+    line = one_line(result)
+    assert "no engine named 'no-such-engine' is installed" in line
+    assert "argo, kubernetes, local, team-local" in line
+    nothing_left(cli)
