@@ -18,6 +18,8 @@ import pytest
 from support.databases import DATABASES, create_tables_as_the_server_does
 from jupyter_scheduler.models import Status
 from jupyter_scheduler.utils import create_output_filename
+
+from argo_scheduler.runtime import progress
 from runtime_helpers import (
     count_jobs,
     create_job_like_the_server,
@@ -119,11 +121,14 @@ def test_every_requested_format_is_written_under_jupyter_schedulers_name(cron_ru
 
 
 def test_the_staging_folder_holds_the_input_the_outputs_and_the_log(cron_run):
-    # GIVEN the cron run THEN its folder has exactly the input, each output and the log
+    # GIVEN the cron run THEN its folder has exactly the input, each output, the log and the run's progress
     record = cron_run.record
     folder = Path(cron_run.spec.staging_path) / record.job_id
     expected = {create_output_filename(record.input_filename, record.create_time, fmt) for fmt in [*FORMATS, "log"]}
-    assert {p.name for p in folder.iterdir()} == expected | {record.input_filename}
+    assert {p.name for p in folder.iterdir()} == expected | {record.input_filename, progress.PROGRESS_FILE}
+    # AND the progress says the notebook ran to its last cell
+    done = progress.read(str(folder))
+    assert done["cell"] == done["cells"] > 0 and done["finished_at"] is not None
 
 
 def test_parameters_arrive_in_the_notebook_typed(cron_run):
