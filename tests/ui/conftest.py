@@ -33,7 +33,10 @@ def jp_server_cleanup():
     yield
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps its event loop
+# running while it is open, and the tests after tests/ui get pytest-jupyter's
+# loop fixture, which closes the current loop and cannot close a running one.
+@pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         # Never a silent skip: CI must show a browser test that did not run.
