@@ -42,6 +42,7 @@ from .db import ensure_schema, owner_sessions, scheduler_engine
 from .engines import registry as engine_registry
 from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
 from .inputs import InputError, check_fields, check_inside
+from .labels import CRON_WORKFLOW_LABEL
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
 from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
@@ -56,8 +57,6 @@ class _Pending(NamedTuple):
     input_filename: str
 
 
-# Argo labels every workflow its cron controller starts with this.
-CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"
 # Output files as jupyter-scheduler names them: <stem>-<local time>.<format>.
 _OUTPUT_TIME = r"-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(AM|PM)\."
 

@@ -37,8 +37,6 @@ RUNTIME_COMMAND = ["python", "-m", "argo_scheduler.runtime"]
 # and refuses CronWorkflow names longer than 52 characters.
 CRON_NAME_MAX = 52
 
-
-CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 # Argo substitutes the retry number (0 for the first attempt) in a container
 # template that has a retryStrategy.
 RETRY_NUMBER = "{{retries}}"
