@@ -64,11 +64,16 @@ class NotebookFailed(Exception):
     """The run failed for a reason the user can act on; str() is the job's status message."""
 
 
-class Terminated(BaseException):
+class Terminated(KeyboardInterrupt):
     """The process received SIGTERM while the notebook was running.
 
-    A BaseException, like KeyboardInterrupt, so that no `except Exception`
-    between the signal and the runtime (nbclient, papermill) swallows it.
+    Not an Exception, so that no `except Exception` between the signal and
+    the runtime (nbclient, papermill) swallows it; a KeyboardInterrupt in
+    particular, because asyncio re-raises only KeyboardInterrupt and
+    SystemExit out of a task. The signal lands in whichever task is running:
+    any other BaseException raised inside one of nbclient's side tasks (the
+    poller that checks every second that the kernel is alive) would be kept
+    on that task, and the cell would run on as if no signal had come.
     """
 
 
