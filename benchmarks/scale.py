@@ -1,9 +1,9 @@
 """list/get/count/create against the Argo fake with many workflows and records, Argo requests counted.
 
 Run by benchmarks/run.py (`scale_sqlite`, `scale_postgresql`); importable on
-its own. The Argo Server is the tests' in-memory fake (tests/argo/fake_argo.py)
+its own. The Argo Server is the tests' in-memory fake (tests/support/fake_argo.py)
 on 127.0.0.1, in this process: its time is in the figures, as a real server's
-would be. PostgreSQL is the tests' throwaway cluster (tests/databases.py).
+would be. PostgreSQL is the tests' throwaway cluster (tests/support/databases.py).
 """
 
 from __future__ import annotations

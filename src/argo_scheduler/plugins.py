@@ -34,10 +34,17 @@ def plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
+@functools.lru_cache(maxsize=4)
+def _distributions(manager: pluggy.PluginManager) -> tuple[tuple[object, str], ...]:
+    # Naming a distribution parses its metadata file, and every submission
+    # collects the plugins; what entry points loaded is fixed once loaded.
+    return tuple((plugin, f"{dist.project_name} {dist.version}") for plugin, dist in manager.list_plugin_distinfo())
+
+
 def _provider(manager: pluggy.PluginManager, module) -> str:
-    for plugin, dist in manager.list_plugin_distinfo():
+    for plugin, provider in _distributions(manager):
         if plugin is module:
-            return f"{dist.project_name} {dist.version}"
+            return provider
     return "(registered in code)"
 
 

@@ -215,6 +215,10 @@ class FakeServer(ThreadingHTTPServer):
 
 class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests and urllib3 pool connections
+    # Headers and body go out in two writes; with Nagle's algorithm the body
+    # waits for the client's delayed ACK (40 ms on Linux), which real servers
+    # (Go's net/http sets TCP_NODELAY) do not make anyone wait for.
+    disable_nagle_algorithm = True
     server: FakeServer
 
     def reply(self, status: int, payload: bytes, content_type: str) -> None:
