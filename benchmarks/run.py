@@ -227,7 +227,7 @@ def bench_scale_sqlite() -> dict:
 
 
 def bench_scale_postgresql() -> dict:
-    """The same on a throwaway PostgreSQL (tests/databases.py)."""
+    """The same on a throwaway PostgreSQL (tests/support/databases.py)."""
     return _scale("postgresql")
 
 
