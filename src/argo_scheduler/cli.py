@@ -460,15 +460,16 @@ def cmd_check(args) -> int:
         return _print_checks(report, args.json)
     compute = f", compute type {model.compute_type}" if model.compute_type else ""
     report.add("environment", OK, f"environment {model.runtime_environment_name}{compute}")
-    report.checks.append(notebook_check_for(scheduler, model, str(notebook)))
-    report.checks.append(formats_check_for(scheduler, model))
+    engine, facts = scheduler.get_engine(), scheduler.notebook_facts(model, str(notebook))
+    report.checks.append(notebook_check_for(engine, facts))
+    report.checks.append(formats_check_for(engine, facts))
     try:
         manifest = _manifest(scheduler, model)
     except (CliError, *_scheduler_errors()) as e:
         report.add("manifest", FAILED, str(e))
         return _print_checks(report, args.json)
     report.add("manifest", OK, f"{manifest['kind']} {manifest['metadata']['name']} rendered")
-    report.checks.extend(manifest_checks(scheduler, manifest))
+    report.checks.extend(manifest_checks(engine, scheduler.namespace, manifest))
     return _print_checks(report, args.json)
 
 

@@ -12,6 +12,8 @@ import os
 import time
 from typing import Any
 
+from .engines.registry import is_local
+
 DEFAULT_LOG_BYTES = 16384
 MAX_LOG_BYTES = 65536
 NEXT_RUNS = 5
@@ -37,7 +39,7 @@ def secrets_of(scheduler) -> list[str]:
         password = None
     if password:
         found.append(str(password))
-    if scheduler.engine == "local":
+    if is_local(scheduler.engine):
         store = scheduler.get_engine().secrets
         try:
             names = [p.name for p in store.root.iterdir()]
@@ -61,7 +63,7 @@ def _redactor(scheduler):
 
 def argo_ui_url(scheduler) -> str | None:
     """The Argo UI's base URL for links, or None (never on the local engine)."""
-    if scheduler.engine == "local" or not scheduler.argo_ui_url.strip():
+    if is_local(scheduler.engine) or not scheduler.argo_ui_url.strip():
         return None
     return scheduler.argo_ui_url.strip().rstrip("/")
 

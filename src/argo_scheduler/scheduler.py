@@ -387,7 +387,7 @@ class ArgoScheduler(Scheduler):
             plugin.name: plugin.cls(parent=self)
             for plugin in select(installed_notifiers(), self.notifiers, "notifiers")
         }
-        if self.engine == "local":
+        if engine_registry.is_local(self.engine):
             # Schedules on this machine fire from a detached agent; the server
             # (re)starts it so a reboot or a killed agent heals itself.
             self.get_engine().ensure_cron_controller()
@@ -581,10 +581,41 @@ class ArgoScheduler(Scheduler):
 
     # ---- validation -----------------------------------------------------
 
+    def notebook_facts(self, model, input_path: str):
+        """What the notebook and formats checks judge: the notebook, and what its environment provides."""
+        from .checks.submission import NotebookFacts
+        from .environments import output_formats_mapping
+
+        manager = self.argo_environments()
+        try:
+            choice = self.environment_choice(model)
+        except SchedulerError:
+            choice = None  # the environment check says so; the notebook is judged on its own kernel
+            imposed = None
+        else:
+            imposed = self.kernel_for(model)
+        if manager is not None and choice is not None:
+            offered = manager.formats_of(choice[0])
+        else:
+            offered = tuple(output_formats_mapping())
+        return NotebookFacts(
+            path=input_path,
+            shown_as=model.input_filename,
+            environment=model.runtime_environment_name,
+            imposed_kernel=imposed,
+            # An environment named like a kernel, or one of kernelspecs, runs this machine's kernels.
+            kernels_from_here=bool((choice is None and imposed) or (
+                choice is not None and choice[0].source == "kernelspec"
+            )),
+            output_formats=tuple(model.output_formats or ()),
+            offered_formats=offered,
+        )
+
     def validate_job(self, model: CreateJob, input_path: str) -> None:
         from .checks.submission import formats_check_for, notebook_check_for
 
-        for check in (formats_check_for(self, model), notebook_check_for(self, model, input_path)):
+        engine, facts = self.get_engine(), self.notebook_facts(model, input_path)
+        for check in (formats_check_for(engine, facts), notebook_check_for(engine, facts)):
             if check.failed:
                 raise SchedulerError(check.message)
 
@@ -637,7 +668,7 @@ class ArgoScheduler(Scheduler):
         from .checks import CheckReport
         from .checks.submission import manifest_checks
 
-        report = CheckReport(manifest_checks(self, manifest))
+        report = CheckReport(manifest_checks(self.get_engine(), self.namespace, manifest))
         for check in report.checks:
             if check.status == "warning":
                 self.log.warning("argo_scheduler: %s check: %s", check.name, check.message)
