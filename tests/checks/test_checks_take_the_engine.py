@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -88,16 +86,3 @@ def test_kernels_are_looked_for_here_when_the_engine_runs_here_or_the_environmen
     assert check.status == status, check.message
     assert formats_check_for(engine, facts).status == OK
 
-
-def test_the_checks_import_no_scheduler():
-    # GIVEN a fresh interpreter
-    # WHEN it imports the submission checks
-    code = (
-        "import json, sys; import argo_scheduler.checks.submission; "
-        "print(json.dumps(sorted(n for n in sys.modules if n.startswith('argo_scheduler'))))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    # THEN neither the scheduler nor the submission it assembles is loaded
-    loaded = set(json.loads(done.stdout))
-    assert "argo_scheduler.scheduler" not in loaded
-    assert "argo_scheduler.submission" not in loaded
