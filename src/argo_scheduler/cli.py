@@ -279,20 +279,6 @@ def _preview(args, fields: dict):
     return DescribeJob(job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, **fields)
 
 
-def _manifest(scheduler, model) -> dict:
-    """What the scheduler would submit for `model`."""
-    from jupyter_scheduler.models import DescribeJobDefinition
-
-    from .workflow import BuildError
-
-    if isinstance(model, DescribeJobDefinition):
-        return scheduler.render_definition(model)
-    try:
-        return scheduler.render_job(model)
-    except BuildError as e:
-        raise CliError(str(e)) from e
-
-
 def _as_submitted(scheduler, model):
     """`model` as a submission stores and renders it: its fields checked, secret parameters taken out."""
     from .inputs import check_fields
@@ -414,9 +400,8 @@ def cmd_render(args) -> int:
     if not model.runtime_environment_name:
         raise _no_environment(notebook)
     try:
-        # What run checks and strips, the same way: render shows what run would submit.
-        scheduler.validate_input(model, str(notebook))
-        manifest = _manifest(scheduler, _as_submitted(scheduler, model))
+        # Assembled as run assembles it: render shows what run would submit.
+        manifest = scheduler.assemble(model, str(notebook)).manifest
     except _scheduler_errors() as e:
         raise CliError(str(e)) from e
     print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
@@ -452,7 +437,9 @@ def cmd_check(args) -> int:
     try:
         if not model.runtime_environment_name:
             raise _no_environment(notebook)
-        scheduler.check_environment(model)
+        choice = scheduler.choose(model, fresh=True)
+        if choice.error is not None:
+            raise choice.error
     except (CliError, *_scheduler_errors()) as e:
         report.add("environment", FAILED, str(e))
         for name in ("notebook", "manifest"):
@@ -460,15 +447,16 @@ def cmd_check(args) -> int:
         return _print_checks(report, args.json)
     compute = f", compute type {model.compute_type}" if model.compute_type else ""
     report.add("environment", OK, f"environment {model.runtime_environment_name}{compute}")
-    report.checks.append(notebook_check_for(scheduler, model, str(notebook)))
-    report.checks.append(formats_check_for(scheduler, model))
+    engine, facts = scheduler.get_engine(), choice.facts(model, str(notebook))
+    report.checks.append(notebook_check_for(engine, facts))
+    report.checks.append(formats_check_for(engine, facts))
     try:
-        manifest = _manifest(scheduler, model)
+        manifest = scheduler.assemble(model, validate=False, choice=choice).manifest
     except (CliError, *_scheduler_errors()) as e:
         report.add("manifest", FAILED, str(e))
         return _print_checks(report, args.json)
     report.add("manifest", OK, f"{manifest['kind']} {manifest['metadata']['name']} rendered")
-    report.checks.extend(manifest_checks(scheduler, manifest))
+    report.checks.extend(manifest_checks(engine, scheduler.namespace, manifest))
     return _print_checks(report, args.json)
 
 

@@ -10,11 +10,15 @@ the same value.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
+# Argo appends "-<10-digit timestamp>" to a CronWorkflow's name for each run
+# and refuses CronWorkflow names longer than 52 characters.
+CRON_NAME_MAX = 52
 _DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 # A DNS-1123 subdomain (dot-separated DNS-1123 labels): what Kubernetes
 # accepts as an object name or a namespace, as its IsDNS1123Subdomain does.
@@ -87,6 +91,16 @@ def object_name(prefix_text: str, unique_id: str, max_length: int = LABEL_MAX) -
     return f"{dns_slug(prefix_text, room)}-{unique_id}"
 
 
+def job_workflow_name(input_filename: str, job_id: str) -> str:
+    """The Workflow name of a one-off job: derivable from the job record alone."""
+    return object_name(os.path.splitext(input_filename)[0], job_id)
+
+
+def cron_workflow_name(input_filename: str, job_definition_id: str) -> str:
+    """The CronWorkflow name of a job definition: derivable from its record alone."""
+    return object_name(os.path.splitext(input_filename)[0], job_definition_id, CRON_NAME_MAX)
+
+
 def label_value(text: str | None) -> str:
     """A valid Kubernetes label value for `text` (empty string for None), distinct for distinct texts.
 
@@ -126,3 +140,8 @@ def annotation_text(value: str) -> str:
         if ch != "%":
             value = value.replace(escaped, ch)
     return value.replace("%25", "%")
+
+
+def owner_annotation(owner: str) -> str:
+    """The owner annotation's value on the workflows of `owner`: compared exactly, never a selector."""
+    return annotation_value(owner)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import getpass
 import os
 import re
-import shutil
-import uuid
 from typing import NamedTuple
 
 from jupyter_scheduler.exceptions import IdempotencyTokenError, InputUriError, SchedulerError
@@ -34,18 +32,42 @@ from jupyter_scheduler.models import (
 from jupyter_scheduler.orm import Job, JobDefinition
 from jupyter_scheduler.scheduler import Scheduler
 from jupyter_scheduler.utils import get_utc_timestamp
-from sqlalchemy.exc import IntegrityError, NoResultFound
+from sqlalchemy.exc import NoResultFound
 from traitlets import CaselessStrEnum, Instance, Integer, List, TraitError, Unicode, default, observe, validate
 from traitlets import Type as TType
 
+from .checks import CheckReport
+from .checks.submission import manifest_checks
 from .db import ensure_schema, owner_sessions, scheduler_engine
 from .engines import registry as engine_registry
-from .engines.base import FAILED, Engine, EngineError, WorkflowNotFound, WorkflowState
+from .engines.base import Engine, EngineError, WorkflowNotFound, WorkflowState
+from .environments import ArgoEnvironmentManager
 from .inputs import InputError, check_fields, check_inside
-from .labels import CRON_WORKFLOW_LABEL
+from .labels import (
+    CRON_WORKFLOW_LABEL,
+    DEFINITION_ID_LABEL,
+    JOB_ID_LABEL,
+    MANAGED_BY_SELECTOR,
+    OWNER_ANNOTATION,
+    OWNER_LABEL,
+)
+from .names import cron_workflow_name, is_label_value, job_workflow_name, label_value, owner_annotation
 from .plugins import notifiers as installed_notifiers
 from .plugins import podspec_mutators, select
-from .reconcile import RECONCILED_STATUSES, record_updates, refused_run, unrecorded_run_status
+from .reconcile import RECONCILED_STATUSES, record_updates
+from .records import RecordWriter
+from .run_settings import CronSettings, RunSettings
+from .secret_parameters import SecretParameterStore
+from .submission import (
+    Choice,
+    Submission,
+    SubmissionSettings,
+    assemble,
+    build_context,
+    choose,
+    run_options,
+    split_secrets,
+)
 
 
 class _Pending(NamedTuple):
@@ -373,6 +395,7 @@ class ArgoScheduler(Scheduler):
         """,
     )
 
+
     engine_instance = Instance(Engine, allow_none=True)
 
     def __init__(self, *args, **kwargs):
@@ -387,7 +410,7 @@ class ArgoScheduler(Scheduler):
             plugin.name: plugin.cls(parent=self)
             for plugin in select(installed_notifiers(), self.notifiers, "notifiers")
         }
-        if self.engine == "local":
+        if engine_registry.is_local(self.engine):
             # Schedules on this machine fire from a detached agent; the server
             # (re)starts it so a reboot or a killed agent heals itself.
             self.get_engine().ensure_cron_controller()
@@ -407,52 +430,69 @@ class ArgoScheduler(Scheduler):
             self._db_session = owner_sessions(engine, self.owner)
         return self._db_session
 
-    # ---- engine and manifests -------------------------------------------
-
     def get_engine(self) -> Engine:
         if self.engine_instance is None:
             self.engine_instance = engine_registry.engine_class(self.engine)(parent=self)
         return self.engine_instance
 
-    def build_context(self, kernel_name: str | None = None, notifications=None):
-        """The scheduler's BuildContext; `notifications` (run_settings.Notifications) are one job's choices."""
-        from .pod import SecretRef
-        from .workflow import BuildContext, Cleanup, CronOptions
+    @property
+    def records(self) -> RecordWriter:
+        return RecordWriter(self.db_session, self.staging_path, self.secret_parameters.delete)
 
-        secret = (
-            SecretRef(self.db_url_secret_name, self.db_url_secret_key)
-            if self.db_url_secret_name
-            else None
-        )
-        for mutator in self.mutator_instances:
-            mutator.prepare()
-        return BuildContext(
-            run_defaults=self.run_defaults(),
-            pod_mutations=[m.mutate for m in self.mutator_instances] + [self._notifier_env],
-            run_only_labels=frozenset().union(*(m.run_only_labels for m in self.mutator_instances)),
-            notifiers=self._notifier_entries(notifications),
+    @property
+    def secret_parameters(self) -> SecretParameterStore:
+        return SecretParameterStore(self.get_engine, self.notifier_instances, self.log)
+
+    # ---- submissions: assembled once (submission.py) ----------------------
+
+    def submission_settings(self) -> SubmissionSettings:
+        return SubmissionSettings(
             staging_path=self.staging_path,
             image=self.image,
             db_url=self.db_url,
-            db_url_secret=secret,
+            db_url_secret=(self.db_url_secret_name, self.db_url_secret_key) if self.db_url_secret_name else None,
             owner=self.owner,
             namespace=self.namespace,
-            kernel_name=kernel_name,
-            cron=CronOptions(
-                concurrency_policy=self.concurrency_policy,
-                starting_deadline_seconds=self.starting_deadline_seconds or None,
-                successful_jobs_history_limit=self.successful_jobs_history_limit,
-                failed_jobs_history_limit=self.failed_jobs_history_limit,
-            ),
-            cleanup=Cleanup(
-                ttl_seconds=self.workflow_ttl_seconds or None,
-                pod_gc_strategy=self.pod_gc_strategy or None,
-            ),
+            run_defaults=self.run_defaults(),
+            cron_defaults=self.cron_defaults(),
+            successful_jobs_history_limit=self.successful_jobs_history_limit,
+            failed_jobs_history_limit=self.failed_jobs_history_limit,
+            ttl_seconds=self.workflow_ttl_seconds,
+            pod_gc_strategy=self.pod_gc_strategy,
+            mutators=self.mutator_instances,
+            notifiers=self.notifier_instances,
+            installed_notifiers=installed_notifiers(),
+            configured_notifier_names=list(self.notifiers),
+            environments=self.argo_environments(),
+            listed_environments=self._listed_environments,
         )
 
-    def run_defaults(self):
-        from .run_settings import RunSettings
+    def assemble(
+        self, model, input_path: str | None = None, *, validate: bool = True, render: bool = True,
+        fresh: bool | None = None, choice: Choice | None = None,
+    ) -> Submission:
+        """The Submission of `model`; `validate` judges it as a user's request first (submission.assemble)."""
+        return assemble(
+            model, self.submission_settings(), input_path=input_path,
+            engine=self.get_engine() if validate else None,
+            fresh=validate if fresh is None else fresh, render=render, choice=choice,
+        )
 
+    def choose(self, model, fresh: bool = False) -> Choice:
+        """The environment, compute type and kernel of `model`; `fresh` lists the environments again."""
+        return choose(model, self.submission_settings(), fresh=fresh)
+
+    def render_job(self, job: DescribeJob) -> dict:
+        return self.assemble(job, validate=False).manifest
+
+    def render_definition(self, definition: DescribeJobDefinition) -> dict:
+        return self.assemble(definition, validate=False).manifest
+
+    def build_context(self, kernel_name: str | None = None, notifications=None):
+        """The scheduler's BuildContext; `notifications` (run_settings.Notifications) are one job's choices."""
+        return build_context(self.submission_settings(), kernel_name, notifications)
+
+    def run_defaults(self) -> RunSettings:
         return RunSettings(
             timeout_seconds=self.timeout_seconds,
             retries=self.retries,
@@ -461,151 +501,36 @@ class ArgoScheduler(Scheduler):
             cell_timeout_seconds=self.cell_timeout_seconds,
         )
 
-    def cron_defaults(self):
-        from .run_settings import CronSettings
-
+    def cron_defaults(self) -> CronSettings:
         return CronSettings(
             concurrency_policy=self.concurrency_policy, starting_deadline_seconds=self.starting_deadline_seconds
         )
 
     def run_options(self, model):
-        """The job's (or definition's) run options, checked: the one check of REST, CLI and form alike.
-
-        SchedulerError names the bad key and what is allowed.
-        """
-        from .run_settings import RunSettingsError, check_options
-
-        installed = {
-            plugin.cls.target_key: name for name, plugin in installed_notifiers().items() if plugin.cls.target_key
-        }
-        try:
-            return check_options(
-                model.runtime_environment_parameters,
-                run_defaults=self.run_defaults(),
-                cron_defaults=self.cron_defaults(),
-                notifiers=self.notifier_instances,
-                installed_targets=installed,
-                job_parameters=model.parameters,
-            )
-        except RunSettingsError as e:
-            raise SchedulerError(f"runtime environment parameters: {e}") from None
+        """The job's (or definition's) run options, checked; SchedulerError names the bad key and what is allowed."""
+        return run_options(model, self.submission_settings())
 
     def check_run_settings(self, model) -> None:
         """The job's run options are usable, or a SchedulerError naming the bad one."""
         self.run_options(model)
 
-    def _notifier_entries(self, notifications=None) -> list[dict]:
-        """The notifiers' pod halves for one job: its own events and targets over the configured ones."""
-        entries = []
-        for name, notifier in self.notifier_instances.items():
-            config = notifier.pod_config()
-            if notifications is not None and notifications.events is not None:
-                config["events"] = list(notifications.events)
-            entry = {"name": name, "config": config}
-            target = notifications.targets.get(name) if notifications is not None else None
-            if target:
-                entry["target"] = target
-            entries.append(entry)
-        return entries
+    def split_secret_parameters(self, parameters: dict | None) -> tuple[dict | None, dict[str, str]]:
+        """The parameters without any notifier's secret ones, and those a configured notifier reads."""
+        return split_secrets(parameters, self.submission_settings())
 
-    def _notifier_env(self, pod, spec) -> None:
-        """The env the notifiers' pod halves need (Secret references), once each."""
-        from .pod import main_container
-
-        container = main_container(pod)
-        env = list(container.env or [])
-        present = {e.name for e in env}
-        for notifier in self.notifier_instances.values():
-            for var in notifier.pod_env(spec):
-                if var.name not in present:
-                    env.append(var)
-                    present.add(var.name)
-        container.env = env or None
-
-    def render_job(self, job: DescribeJob) -> dict:
-        from .workflow import build_workflow, to_manifest
-
-        return to_manifest(build_workflow(job, self.context_for(job)))
-
-    # ---- environments and compute types ---------------------------------
     # With ArgoEnvironmentManager the job's environment decides image, kernel,
     # pull secret and working dir, and its compute type the pod's resources;
     # with any other manager an environment named like a kernel imposes it.
-
-    def argo_environments(self):
-        from .environments import ArgoEnvironmentManager
-
+    def argo_environments(self) -> ArgoEnvironmentManager | None:
         manager = self.environments_manager
         return manager if isinstance(manager, ArgoEnvironmentManager) else None
 
-    def kernel_for(self, model) -> str | None:
-        """The kernel an environment imposes; None means the notebook's own kernelspec."""
-        manager = self.argo_environments()
-        if manager is not None:
-            environment = manager.find(model.runtime_environment_name)
-            return environment.kernel_name if environment else None
-        names = {env.name for env in self._safe_environments()}
-        return model.runtime_environment_name if model.runtime_environment_name in names else None
-
-    def check_environment(self, model) -> None:
-        """The job's environment and compute type exist, or a SchedulerError naming those that do."""
-        self.environment_choice(model, fresh=True)
-
-    def environment_choice(self, model, fresh: bool = False):
-        from .environments import EnvironmentNotFound
-
-        manager = self.argo_environments()
-        if manager is None:
-            return None
+    def _listed_environments(self) -> list[str]:
         try:
-            return manager.resolve(model.runtime_environment_name, model.compute_type, fresh=fresh)
-        except EnvironmentNotFound as e:
-            raise SchedulerError(str(e)) from None
-
-    def context_for(self, model):
-        """The BuildContext of a job or definition: the scheduler's, shaped by its environment and options."""
-        context = self.build_context(self.kernel_for(model), self.run_options(model).notifications)
-        choice = self.environment_choice(model)
-        if choice is None:
-            return context
-        from .environments.shape import shape_context
-
-        return shape_context(context, *choice)
-
-    def _safe_environments(self):
-        try:
-            return self.environments_manager.list_environments()
+            return [env.name for env in self.environments_manager.list_environments()]
         except Exception as e:  # an environment source being down must not block kernels
             self.log.warning("argo_scheduler: could not list environments: %s", e)
             return []
-
-    # ---- validation -----------------------------------------------------
-
-    def validate_job(self, model: CreateJob, input_path: str) -> None:
-        from .checks.submission import formats_check_for, notebook_check_for
-
-        for check in (formats_check_for(self, model), notebook_check_for(self, model, input_path)):
-            if check.failed:
-                raise SchedulerError(check.message)
-
-    def validate_input(self, model, input_path: str | None) -> None:
-        """What a user can get wrong before anything is created, for jobs and definitions."""
-        check_fields(model)
-        if input_path is not None and not os.path.isfile(input_path):
-            raise InputUriError(model.input_uri)
-        # Listed afresh first, so the notebook check judges the kernel of an
-        # environment that still exists; a notebook without kernel is still
-        # what the user hears of first.
-        try:
-            self.check_environment(model)
-        except SchedulerError as e:
-            unknown = e
-        else:
-            unknown = None
-        self.validate_job(model, input_path)
-        if unknown is not None:
-            raise unknown
-        self.check_run_settings(model)
 
     def input_path(self, model) -> str:
         """The notebook a submission copies: under root_dir, or for a run of a job definition its staged copy.
@@ -613,8 +538,6 @@ class ArgoScheduler(Scheduler):
         A client sets input_uri (and job_definition_id) freely over REST;
         anything else is refused before it is read or copied.
         """
-        from sqlalchemy.exc import NoResultFound
-
         definition_id = getattr(model, "job_definition_id", None)
         if not definition_id:
             return check_inside(self.root_dir, model.input_uri)
@@ -634,10 +557,7 @@ class ArgoScheduler(Scheduler):
 
         Checks that cannot be made (no Kubernetes API, RBAC) are logged and do not block.
         """
-        from .checks import CheckReport
-        from .checks.submission import manifest_checks
-
-        report = CheckReport(manifest_checks(self, manifest))
+        report = CheckReport(manifest_checks(self.get_engine(), self.namespace, manifest))
         for check in report.checks:
             if check.status == "warning":
                 self.log.warning("argo_scheduler: %s check: %s", check.name, check.message)
@@ -649,12 +569,7 @@ class ArgoScheduler(Scheduler):
     # ---- ownership ------------------------------------------------------
 
     def owner_selector(self) -> str:
-        from .names import label_value
-        from .pod import MANAGED_BY
-        from .workflow import OWNER_LABEL
-
-        (key, value), = MANAGED_BY.items()
-        return f"{key}={value},{OWNER_LABEL}={label_value(self.owner)}"
+        return f"{MANAGED_BY_SELECTOR},{OWNER_LABEL}={label_value(self.owner)}"
 
     def owns(self, state: WorkflowState) -> bool:
         """Whether the workflow is this owner's: its owner annotation names exactly this owner.
@@ -662,8 +577,6 @@ class ArgoScheduler(Scheduler):
         The owner label only narrows the engine's listing; two owners' labels
         could share a value (names.label_value), their annotations cannot.
         """
-        from .workflow import OWNER_ANNOTATION, owner_annotation
-
         return state.annotations.get(OWNER_ANNOTATION) == owner_annotation(self.owner)
 
     def _owned_states(self, extra_selector: str = "", names: list[str] | None = None) -> dict[str, WorkflowState]:
@@ -678,140 +591,13 @@ class ArgoScheduler(Scheduler):
         except EngineError as e:
             raise SchedulerError(str(e)) from e
 
-    # ---- jobs -----------------------------------------------------------
-
-    def create_job(self, model: CreateJob) -> str:
-        input_path = self.input_path(model)
-        if not model.job_definition_id and not self.file_exists(model.input_uri):
-            raise InputUriError(model.input_uri)
-        self.validate_input(model, input_path)
-        parameters, secrets = self.split_secret_parameters(model.parameters)
-        model = model.copy(update={"parameters": parameters})
-        # Rendered and checked before anything is created, under the id the
-        # record will get: what is checked is what is submitted.
-        job_id = str(uuid.uuid4())
-        try:
-            manifest = self.render_job(self._described(model, job_id))
-        except SchedulerError:
-            raise
-        except Exception as e:  # a mutator that cannot prepare, a job that cannot become a workflow
-            raise SchedulerError(f"could not start the job: {e}") from e
-        self.check_manifest(manifest)
-
-        with self.db_session() as session:
-            if model.idempotency_token and (
-                session.query(Job).filter(Job.idempotency_token == model.idempotency_token).first()
-            ):
-                raise IdempotencyTokenError(model.idempotency_token)
-            job = Job(
-                job_id=job_id,
-                **model.dict(exclude_none=True, exclude={"input_uri", "output_formats"}),
-                output_formats=list(model.output_formats or []),
-                status=Status.CREATED,
-            )
-            session.add(job)
-            session.commit()
-            described = DescribeJob.from_orm(job)
-
-        try:
-            self._store_secret_parameters(job_id, secrets)
-            staging_input = os.path.join(self.staging_path, job_id, described.input_filename)
-            os.makedirs(os.path.dirname(staging_input), exist_ok=True)
-            self.copy_input_file(model.input_uri, staging_input)
-            state = self.get_engine().submit(manifest)
-        except Exception as e:
-            # Nothing half-made: no record without a workflow.
-            self._forget(job_id)
-            if isinstance(e, (SchedulerError, InputUriError)):
-                raise
-            advice = self.refusal_advice(str(e))
-            raise SchedulerError(f"could not start the job: {e}" + (f" {advice}" if advice else "")) from e
-
-        with self.db_session() as session:
-            session.query(Job).filter(Job.job_id == job_id, Job.status == Status.CREATED).update(
-                {"status": Status.IN_PROGRESS, "start_time": get_utc_timestamp()}
-            )
-            session.commit()
-        self.log.info("argo_scheduler: job %s submitted as workflow %s", job_id, state.name)
-        return job_id
-
     @staticmethod
-    def _described(model: CreateJob, job_id: str) -> DescribeJob:
-        """The job as its record will describe it, before the record exists."""
-        now = get_utc_timestamp()
-        return DescribeJob(
-            job_id=job_id, url=f"/jobs/{job_id}", create_time=now, update_time=now, status=Status.CREATED,
-            output_formats=list(model.output_formats or []),
-            **model.dict(exclude_none=True, exclude={"input_uri", "output_formats"}),
-        )
-
-    def _forget(self, record_id: str, table=Job) -> None:
-        self._delete_secret_parameters(record_id)
-        shutil.rmtree(os.path.join(self.staging_path, record_id), ignore_errors=True)
-        key = Job.job_id if table is Job else JobDefinition.job_definition_id
-        with self.db_session() as session:
-            session.query(table).filter(key == record_id).delete()
-            session.commit()
-
-    # ---- secret job parameters --------------------------------------------
-    # A notifier may read a job parameter that is a secret (SLACK_TOKEN, as
-    # argo-jupyter-scheduler took it). It never reaches the database, a
-    # manifest or the notebook: it is taken out of the parameters before
-    # anything is stored and kept in the engine's per-job Secret, which the
-    # pod reads by reference (notifiers/secrets.py).
-
-    def split_secret_parameters(self, parameters: dict | None) -> tuple[dict | None, dict[str, str]]:
-        """The parameters without any notifier's secret ones, and those a configured notifier reads.
-
-        A secret parameter no configured notifier reads is refused: dropped,
-        the user would wait for a notification that never comes; kept, the
-        secret would land in the database and the notebook.
-        """
-        if not parameters:
-            return parameters, {}
-        installed = installed_notifiers()
-        used = {n for notifier in self.notifier_instances.values() for n in notifier.secret_parameters}
-        for name, plugin in installed.items():
-            unread = sorted(set(plugin.cls.secret_parameters) & set(parameters) - used)
-            if unread:
-                raise InputError(
-                    f"parameter {unread[0]} is a secret of the {name} notifier, which this server does not use "
-                    f"(c.ArgoScheduler.notifiers = {list(self.notifiers)!r}): remove the parameter, "
-                    f"or ask for the {name} notifier to be configured"
-                )
-        secret = {n for plugin in installed.values() for n in plugin.cls.secret_parameters}
-        kept = {k: v for k, v in parameters.items() if k not in secret}
-        return kept, {k: str(v) for k, v in parameters.items() if k in used}
-
-    def _store_secret_parameters(self, record_id: str, secrets: dict[str, str]) -> None:
-        from .notifiers.secrets import job_secret_name
-
-        if not secrets:
-            return
-        try:
-            self.get_engine().put_secret(job_secret_name(record_id), secrets)
-        except (EngineError, NotImplementedError) as e:
-            raise SchedulerError(f"could not store the secret parameter(s) {', '.join(sorted(secrets))}: {e}") from e
-
-    def _delete_secret_parameters(self, record_id: str) -> None:
-        from .notifiers.secrets import job_secret_name
-
-        if not any(n.secret_parameters for n in self.notifier_instances.values()):
-            return
-        try:
-            self.get_engine().delete_secret(job_secret_name(record_id))
-        except (EngineError, NotImplementedError) as e:
-            # The record goes regardless; the operator can delete the Secret.
-            self.log.warning("argo_scheduler: could not delete Secret %s: %s", job_secret_name(record_id), e)
-
-    def index_by_job_id(self, states: dict[str, WorkflowState]) -> dict[str, WorkflowState]:
+    def index_by_job_id(states: dict[str, WorkflowState]) -> dict[str, WorkflowState]:
         """Workflows by the job they run: a one-off job's by label, a cron run's by uid.
 
         A cron run's record is created by its pod with the workflow's uid as
         job id, so the uid is its only link to its record.
         """
-        from .workflow import JOB_ID_LABEL
-
         index = {}
         for state in states.values():
             job_id = state.labels.get(JOB_ID_LABEL) or (state.uid if state.labels.get(CRON_WORKFLOW_LABEL) else None)
@@ -819,16 +605,16 @@ class ArgoScheduler(Scheduler):
                 index[job_id] = state
         return index
 
+    def _cron_runs(self, definition_id: str) -> dict[str, WorkflowState]:
+        """The runs of one job definition's CronWorkflow, by job id (a cron run's is its workflow's uid)."""
+        return self.index_by_job_id(self._owned_states(f"{DEFINITION_ID_LABEL}={definition_id},{CRON_WORKFLOW_LABEL}"))
+
     def _find_workflow(self, job: DescribeJob) -> WorkflowState | None:
         """The job's workflow among this owner's; another user's is refused, not returned."""
-        from .workflow import DEFINITION_ID_LABEL, job_workflow_name
-
         try:
             state = self._job_states([job.job_id], job.input_filename).get(job.job_id)
             if state is None and job.job_definition_id:
-                # A cron run: its record's id is the workflow's uid.
-                runs = self._owned_states(f"{DEFINITION_ID_LABEL}={job.job_definition_id},{CRON_WORKFLOW_LABEL}")
-                state = self.index_by_job_id(runs).get(job.job_id)
+                state = self._cron_runs(job.job_definition_id).get(job.job_id)
         except EngineError as e:
             raise SchedulerError(str(e)) from e
         if state is not None:
@@ -841,6 +627,83 @@ class ArgoScheduler(Scheduler):
         if elsewhere is not None:
             raise SchedulerError(f"workflow {name} belongs to another user; {self.owner} cannot change it")
         return None
+
+    def _job_states(self, job_ids, input_filename: str | None = None) -> dict[str, WorkflowState]:
+        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids.
+
+        With `input_filename`, the workflow of the one job in `job_ids` is
+        asked for by its name (job_workflow_name), which Argo answers by key.
+        """
+        # An id that is no label value labels no workflow (build_workflow
+        # labels each with its job id): nothing to ask about.
+        ids = sorted({job_id for job_id in job_ids if job_id and is_label_value(job_id)})
+        wanted = set(ids)
+        size = max(1, self.reconcile_batch_size)
+        states: dict[str, WorkflowState] = {}
+        if input_filename is not None and len(ids) == 1:
+            # Every one-off job's workflow has this name (build_workflow).
+            names = [job_workflow_name(input_filename, ids[0])]
+            states = self._owned_states(f"{JOB_ID_LABEL}={ids[0]}", names=names)
+            ids = []
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            selector = f"{JOB_ID_LABEL}={chunk[0]}" if len(chunk) == 1 else f"{JOB_ID_LABEL} in ({','.join(chunk)})"
+            states.update(self._owned_states(selector))
+        return {job_id: state for job_id, state in self.index_by_job_id(states).items() if job_id in wanted}
+
+    # ---- jobs -----------------------------------------------------------
+
+    def create_job(self, model: CreateJob) -> str:
+        input_path = self.input_path(model)
+        if not model.job_definition_id and not self.file_exists(model.input_uri):
+            raise InputUriError(model.input_uri)
+        # Assembled and checked before anything is created, under the id the
+        # record will get: what is checked is what is submitted.
+        try:
+            submission = self.assemble(model, input_path)
+        except (SchedulerError, InputUriError):
+            raise
+        except Exception as e:  # a mutator that cannot prepare, a job that cannot become a workflow
+            raise SchedulerError(f"could not start the job: {e}") from e
+        self.check_manifest(submission.manifest)
+        job_id, request = submission.record_id, submission.request
+
+        with self.db_session() as session:
+            if request.idempotency_token and (
+                session.query(Job).filter(Job.idempotency_token == request.idempotency_token).first()
+            ):
+                raise IdempotencyTokenError(request.idempotency_token)
+            job = Job(
+                job_id=job_id,
+                **request.dict(exclude_none=True, exclude={"input_uri", "output_formats"}),
+                output_formats=list(request.output_formats or []),
+                status=Status.CREATED,
+            )
+            session.add(job)
+            session.commit()
+            described = DescribeJob.from_orm(job)
+
+        try:
+            self.secret_parameters.store(job_id, submission.secrets)
+            staging_input = os.path.join(self.staging_path, job_id, described.input_filename)
+            os.makedirs(os.path.dirname(staging_input), exist_ok=True)
+            self.copy_input_file(request.input_uri, staging_input)
+            state = self.get_engine().submit(submission.manifest)
+        except Exception as e:
+            # Nothing half-made: no record without a workflow.
+            self.records.forget(job_id)
+            if isinstance(e, (SchedulerError, InputUriError)):
+                raise
+            advice = self.refusal_advice(str(e))
+            raise SchedulerError(f"could not start the job: {e}" + (f" {advice}" if advice else "")) from e
+
+        with self.db_session() as session:
+            session.query(Job).filter(Job.job_id == job_id, Job.status == Status.CREATED).update(
+                {"status": Status.IN_PROGRESS, "start_time": get_utc_timestamp()}
+            )
+            session.commit()
+        self.log.info("argo_scheduler: job %s submitted as workflow %s", job_id, state.name)
+        return job_id
 
     def update_job(self, job_id: str, model: UpdateJob) -> None:
         """jupyter-scheduler's update, except that an id this owner has no job of is "not found", as in get_job."""
@@ -900,44 +763,20 @@ class ArgoScheduler(Scheduler):
                 # Keep the record: without it the workflow would be an orphan.
                 raise SchedulerError(f"could not delete job {job_id}: {e}") from e
         # This job's own staging folder only: never another run's outputs.
-        self._forget(job_id)
+        self.records.forget(job_id)
 
     # ---- job definitions ------------------------------------------------
 
     def cron_name(self, definition: DescribeJobDefinition) -> str:
-        from .names import object_name
-        from .workflow import CRON_NAME_MAX
-
-        return object_name(
-            os.path.splitext(definition.input_filename)[0], definition.job_definition_id, CRON_NAME_MAX
-        )
-
-    def render_definition(self, definition: DescribeJobDefinition) -> dict:
-        from .workflow import BuildError, build_cron_workflow, to_manifest
-
-        try:
-            return to_manifest(build_cron_workflow(definition, self.context_for(definition)))
-        except BuildError as e:
-            raise SchedulerError(str(e)) from e
+        return cron_workflow_name(definition.input_filename, definition.job_definition_id)
 
     def create_job_definition(self, model: CreateJobDefinition) -> str:
         input_path = self.input_path(model)
         if not self.file_exists(model.input_uri):
             raise InputUriError(model.input_uri)
-        self.validate_input(model, input_path)
-        now = get_utc_timestamp()
-        fields = model.dict(exclude_none=True, exclude={"input_uri", "output_formats"})
-        fields["parameters"], secrets = self.split_secret_parameters(fields.get("parameters"))
-        definition = DescribeJobDefinition(
-            job_definition_id=str(uuid.uuid4()),
-            output_formats=list(model.output_formats or []),
-            create_time=now,
-            update_time=now,
-            active=True,
-            **fields,
-        )
-        # Rendered and checked before anything is stored: a bad cron string stops here.
-        manifest = self.render_definition(definition) if definition.schedule else None
+        # Assembled and checked before anything is stored: a bad cron string stops here.
+        submission = self.assemble(model, input_path, render=bool(model.schedule))
+        definition, manifest = submission.model, submission.manifest
         if manifest is not None:
             self.check_manifest(manifest)
 
@@ -946,7 +785,7 @@ class ArgoScheduler(Scheduler):
             session.commit()
         definition_id = definition.job_definition_id
         try:
-            self._store_secret_parameters(definition_id, secrets)
+            self.secret_parameters.store(definition_id, submission.secrets)
             staging_input = os.path.join(self.staging_path, definition_id, definition.input_filename)
             os.makedirs(os.path.dirname(staging_input), exist_ok=True)
             self.copy_input_file(model.input_uri, staging_input)
@@ -954,7 +793,7 @@ class ArgoScheduler(Scheduler):
                 self.get_engine().create_cron(manifest)
                 self.get_engine().ensure_cron_controller()
         except Exception as e:
-            self._forget(definition_id, JobDefinition)
+            self.records.forget(definition_id, JobDefinition)
             if isinstance(e, SchedulerError):
                 raise
             raise SchedulerError(f"could not create the schedule: {e}") from e
@@ -977,41 +816,42 @@ class ArgoScheduler(Scheduler):
             updates["input_filename"] = os.path.basename(model.input_uri)
         after = before.copy(update=updates)
         check_fields(after)
-        if model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates:
-            # Without a new notebook, a new environment is checked against the staged one.
-            staged = os.path.join(self.staging_path, job_definition_id, after.input_filename)
-            self.validate_input(after, input_path if model.input_uri else staged)
-        elif "compute_type" in updates:
-            self.check_environment(after)
-        if "runtime_environment_parameters" in updates:
-            self.check_run_settings(after)
         changed = {k for k, v in updates.items() if getattr(before, k) != v}
-        manifest = self.render_definition(after) if changed and after.schedule else None
+        # A new notebook, environment or formats: the edit is judged as a new request, its notebook
+        # (without a new one, the staged one) included; a new compute type lists the environments again.
+        judged = bool(model.input_uri or "runtime_environment_name" in updates or "output_formats" in updates)
+        fresh = judged or "compute_type" in updates
+        render = bool(changed and after.schedule)
+        manifest = None
+        if judged or render:
+            staged = os.path.join(self.staging_path, job_definition_id, after.input_filename)
+            path = input_path if model.input_uri else staged
+            manifest = self.assemble(after, path, validate=judged, fresh=fresh, render=render).manifest
+        else:
+            if fresh:
+                error = self.choose(after, fresh=True).error
+                if error is not None:
+                    raise error
+            if "runtime_environment_parameters" in updates:
+                self.check_run_settings(after)
         if manifest is not None and changed != {"active"}:
             self.check_manifest(manifest)
         # Only once the edit is known good: a refused edit changes nothing, its Secret included.
-        self._store_secret_parameters(job_definition_id, secrets)
+        self.secret_parameters.store(job_definition_id, secrets)
         if not changed:
             return
 
         if model.input_uri:
             staging_input = os.path.join(self.staging_path, job_definition_id, after.input_filename)
             self.copy_input_file(model.input_uri, staging_input)
-        self._store_definition(job_definition_id, updates)
+        self.records.store_definition(job_definition_id, updates)
         try:
             self._apply_schedule(before, after, manifest, only_pause=changed == {"active"})
             self.get_engine().ensure_cron_controller()
         except EngineError as e:
             # The record must keep saying what Argo has.
-            self._store_definition(job_definition_id, {k: getattr(before, k) for k in updates})
+            self.records.store_definition(job_definition_id, {k: getattr(before, k) for k in updates})
             raise SchedulerError(f"could not update the schedule: {e}") from e
-
-    def _store_definition(self, job_definition_id: str, values: dict) -> None:
-        with self.db_session() as session:
-            session.query(JobDefinition).filter(JobDefinition.job_definition_id == job_definition_id).update(
-                {**values, "update_time": get_utc_timestamp()}
-            )
-            session.commit()
 
     def _apply_schedule(self, before, after, manifest: dict | None, only_pause: bool) -> None:
         engine = self.get_engine()
@@ -1032,8 +872,6 @@ class ArgoScheduler(Scheduler):
         engine.update_cron(manifest)
 
     def delete_job_definition(self, job_definition_id: str) -> None:
-        from .workflow import DEFINITION_ID_LABEL
-
         definition = self.get_job_definition(job_definition_id)
         engine = self.get_engine()
         if definition.schedule:
@@ -1054,9 +892,10 @@ class ArgoScheduler(Scheduler):
             job_ids = [
                 job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_definition_id == job_definition_id)
             ]
+        records = self.records
         for job_id in job_ids:
-            self._forget(job_id)
-        self._forget(job_definition_id, JobDefinition)
+            records.forget(job_id)
+        records.forget(job_definition_id, JobDefinition)
 
     # ---- the engine is the truth ------------------------------------------
 
@@ -1074,8 +913,6 @@ class ArgoScheduler(Scheduler):
         final. Other owners' records are not read (db_session), so they are
         never judged against this owner's workflows.
         """
-        from .workflow import DEFINITION_ID_LABEL
-
         with self.db_session() as session:
             # Four columns, not DescribeJob models: 200 running jobs would
             # cost pydantic half a second on every listing.
@@ -1105,140 +942,42 @@ class ArgoScheduler(Scheduler):
                 cron_runs = self.index_by_job_id(self._owned_states(CRON_WORKFLOW_LABEL))
             elif definitions:
                 for definition_id in sorted(definitions):
-                    cron_runs.update(self.index_by_job_id(
-                        self._owned_states(f"{DEFINITION_ID_LABEL}={definition_id},{CRON_WORKFLOW_LABEL}")
-                    ))
+                    cron_runs.update(self._cron_runs(definition_id))
         except EngineError as e:
             self.log.warning("argo_scheduler: cannot reach the engine to refresh jobs: %s", e)
             return
         by_job_id = {**cron_runs, **by_job_id}
         now = get_utc_timestamp()
+        records = self.records
         for job in pending:
             updates = record_updates(job.status, by_job_id.get(job.job_id), now)
             if updates:
-                self._settle(job.job_id, updates)
+                records.settle(job.job_id, updates)
         if not scheduled:
             return
         unrecorded = {
             run_id: state for run_id, state in cron_runs.items()
             if state.done and state.labels.get(DEFINITION_ID_LABEL)
         }
-        known_ids = self._known_ids(unrecorded)
+        known_ids = records.known_ids(unrecorded)
         for run_id, state in unrecorded.items():
             if run_id not in known_ids:
-                self._record_unrecorded_run(run_id, state.labels[DEFINITION_ID_LABEL], state)
-        self._record_refused_runs()
+                records.record_unrecorded_run(run_id, state.labels[DEFINITION_ID_LABEL], state)
+        try:
+            crons = self.get_engine().cron_states(label_selector=self.owner_selector())
+        except EngineError as e:
+            self.log.warning("argo_scheduler: cannot read the schedules' status: %s", e)
+            return
+        records.record_refused_runs(crons.values(), self.refusal_advice)
 
     @staticmethod
     def _has_schedules(session) -> bool:
         scheduled = session.query(JobDefinition.job_definition_id).filter(JobDefinition.schedule.isnot(None))
         return scheduled.first() is not None
 
-    def _known_ids(self, job_ids) -> set[str]:
-        """Which of `job_ids` have a record of this owner's (a bounded IN query, never the whole table)."""
-        ids = sorted(set(job_ids))
-        known: set[str] = set()
-        with self.db_session() as session:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                known.update(job_id for (job_id,) in session.query(Job.job_id).filter(Job.job_id.in_(chunk)))
-        return known
-
-    def _job_states(self, job_ids, input_filename: str | None = None) -> dict[str, WorkflowState]:
-        """This owner's one-off workflows of `job_ids`, by job id: one engine request per reconcile_batch_size ids.
-
-        With `input_filename`, the workflow of the one job in `job_ids` is
-        asked for by its name (job_workflow_name), which Argo answers by key.
-        """
-        from .names import is_label_value
-        from .workflow import JOB_ID_LABEL, job_workflow_name
-
-        # An id that is no label value labels no workflow (build_workflow
-        # labels each with its job id): nothing to ask about.
-        ids = sorted({job_id for job_id in job_ids if job_id and is_label_value(job_id)})
-        wanted = set(ids)
-        size = max(1, self.reconcile_batch_size)
-        states: dict[str, WorkflowState] = {}
-        if input_filename is not None and len(ids) == 1:
-            # Every one-off job's workflow has this name (build_workflow).
-            names = [job_workflow_name(input_filename, ids[0])]
-            states = self._owned_states(f"{JOB_ID_LABEL}={ids[0]}", names=names)
-            ids = []
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            selector = f"{JOB_ID_LABEL}={chunk[0]}" if len(chunk) == 1 else f"{JOB_ID_LABEL} in ({','.join(chunk)})"
-            states.update(self._owned_states(selector))
-        return {job_id: state for job_id, state in self.index_by_job_id(states).items() if job_id in wanted}
-
     def refusal_advice(self, message: str) -> str | None:
         """The first configured mutator's advice on a refusal with `message` (PodSpecMutator.refusal_advice)."""
         return next((a for m in self.mutator_instances if (a := m.refusal_advice(message))), None)
-
-    def _record_refused_runs(self) -> None:
-        """A FAILED record for each scheduled run Argo's cron controller could not create (no Workflow exists)."""
-        from .workflow import DEFINITION_ID_LABEL
-
-        try:
-            crons = self.get_engine().cron_states(label_selector=self.owner_selector())
-        except EngineError as e:
-            self.log.warning("argo_scheduler: cannot read the schedules' status: %s", e)
-            return
-        refusals = []
-        for cron in crons.values():
-            refused = refused_run(cron, self.refusal_advice(cron.submission_error or ""))
-            definition_id = cron.labels.get(DEFINITION_ID_LABEL)
-            if refused is not None and definition_id is not None:
-                refusals.append((*refused, definition_id, cron))
-        known_ids = self._known_ids(job_id for job_id, *_ in refusals)
-        for job_id, message, definition_id, cron in refusals:
-            if job_id in known_ids:
-                continue
-            now = get_utc_timestamp()
-            state = WorkflowState(name=cron.name, phase=FAILED, message=message, started_at=now, finished_at=now)
-            self._record_unrecorded_run(job_id, definition_id, state)
-
-    def _settle(self, job_id: str, updates: dict) -> None:
-        with self.db_session() as session:
-            # Only records still unfinished: the pod may have just written its own.
-            session.query(Job).filter(
-                Job.job_id == job_id, Job.status.in_([s.value for s in RECONCILED_STATUSES])
-            ).update(updates, synchronize_session=False)
-            session.commit()
-
-    def _record_unrecorded_run(self, job_id: str, definition_id: str, state: WorkflowState) -> None:
-        status = unrecorded_run_status(state)
-        if status is None:
-            return
-        with self.db_session() as session:
-            definition = (
-                session.query(JobDefinition).filter(JobDefinition.job_definition_id == definition_id).one_or_none()
-            )
-            if definition is None or session.query(Job).filter(Job.job_id == job_id).count():
-                return
-            updates = record_updates(Status.IN_PROGRESS, state, get_utc_timestamp())
-            described = DescribeJobDefinition.from_orm(definition)
-            session.add(
-                Job(
-                    job_id=job_id,
-                    job_definition_id=definition_id,
-                    name=described.name,
-                    input_filename=described.input_filename,
-                    runtime_environment_name=described.runtime_environment_name,
-                    runtime_environment_parameters=described.runtime_environment_parameters,
-                    output_formats=list(described.output_formats or []),
-                    parameters=described.parameters,
-                    compute_type=described.compute_type,
-                    create_time=state.started_at or updates["end_time"],
-                    start_time=state.started_at,
-                    **updates,
-                )
-            )
-            try:
-                session.commit()
-            except IntegrityError:
-                # The id is taken by a row this owner cannot see (one without
-                # owner, written by an older runtime): that row is the record.
-                session.rollback()
 
     # ---- outputs --------------------------------------------------------
 

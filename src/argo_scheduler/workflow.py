@@ -23,7 +23,15 @@ from .labels import (  # noqa: F401  (the label keys: importers of workflow.py s
     OWNER_ANNOTATION,
     OWNER_LABEL,
 )
-from .names import annotation_value, label_value, object_name
+# CRON_NAME_MAX, job_workflow_name and owner_annotation live in names.py; importers of workflow.py still find them.
+from .names import (  # noqa: F401
+    CRON_NAME_MAX,
+    annotation_value,
+    cron_workflow_name,
+    job_workflow_name,
+    label_value,
+    owner_annotation,
+)
 from .pod import LABEL_PREFIX, MANAGED_BY, PodContext, SecretRef, main_container, make_pod
 from .run_settings import CronSettings, RunSettings, RunSettingsError, resolve, resolve_cron
 from .spec import RunSpec
@@ -33,9 +41,6 @@ EXIT_TEMPLATE = "exit-handler"
 RECORD_FAILURE_TEMPLATE = "record-failure"
 SPEC_PARAMETER = "spec"
 RUNTIME_COMMAND = ["python", "-m", "argo_scheduler.runtime"]
-# Argo appends "-<10-digit timestamp>" to a CronWorkflow's name for each run
-# and refuses CronWorkflow names longer than 52 characters.
-CRON_NAME_MAX = 52
 
 # Argo substitutes the retry number (0 for the first attempt) in a container
 # template that has a retryStrategy.
@@ -126,11 +131,6 @@ def build_workflow(job: DescribeJob, context: BuildContext) -> Workflow:
     )
 
 
-def job_workflow_name(input_filename: str, job_id: str) -> str:
-    """The Workflow name of a one-off job: derivable from the job record alone."""
-    return object_name(os.path.splitext(input_filename)[0], job_id)
-
-
 def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext) -> CronWorkflow:
     """The CronWorkflow of a job definition; each run's pod records its own job."""
     if not definition.schedule:
@@ -152,9 +152,8 @@ def build_cron_workflow(definition: DescribeJobDefinition, context: BuildContext
     # A webhook keyed on a run-only label must not dress the stored
     # CronWorkflow as well, or each run would be dressed twice (docs/plugins/nebari.md).
     own_labels = {k: v for k, v in run_labels.items() if k not in context.run_only_labels or k in labels}
-    stem = os.path.splitext(definition.input_filename)[0]
     return CronWorkflow(
-        name=object_name(stem, definition.job_definition_id, CRON_NAME_MAX),
+        name=cron_workflow_name(definition.input_filename, definition.job_definition_id),
         namespace=context.namespace,
         labels=own_labels,
         annotations=annotations,
@@ -289,11 +288,6 @@ def _annotations(input_filename: str, name: str, context: BuildContext) -> dict[
     if context.owner:
         annotations[OWNER_ANNOTATION] = context.owner
     return {key: annotation_value(value) for key, value in annotations.items() if value is not None}
-
-
-def owner_annotation(owner: str) -> str:
-    """The owner annotation's value on the workflows of `owner`: compared exactly, never a selector."""
-    return annotation_value(owner)
 
 
 def _workflow_spec(

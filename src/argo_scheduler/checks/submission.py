@@ -1,63 +1,51 @@
 """The checks of one submission, for ArgoScheduler and `argo-scheduler check`.
 
-ArgoScheduler runs the notebook check in validate_input (before it renders)
-and the manifest checks on the manifest it is about to submit; the CLI runs
-them all and reports each.
+They take what they judge: the engine the job goes to (what it runs where,
+what it stores), the workflows' namespace, the manifest, and the notebook's
+facts as the submission chose them — never the scheduler. ArgoScheduler runs
+the notebook and formats checks before it renders and the manifest checks
+on the manifest it is about to submit; the CLI runs them all and reports each.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from ..engines.base import Engine
 from .formats import formats_check
 from .kubernetes import cluster_checks
 from .notebook import installed_kernels, notebook_check
 from .report import FAILED, OK, Check
 
-if TYPE_CHECKING:
-    from ..scheduler import ArgoScheduler
-
 SCHEMA = "argo schema"
 
 
-def notebook_check_for(scheduler: "ArgoScheduler", model, input_path: str) -> Check:
-    """The notebook check with what the job's environment and engine provide."""
-    from jupyter_scheduler.exceptions import SchedulerError
+@dataclass(frozen=True)
+class NotebookFacts:
+    """What the notebook and formats checks judge of one submission."""
 
-    try:
-        choice = scheduler.environment_choice(model)
-    except SchedulerError:
-        choice = None  # the environment check says so; the notebook is judged on its own kernel
-        imposed = None
-    else:
-        imposed = scheduler.kernel_for(model)
-    # Kernels are known here when the job runs here, or come from this
-    # machine's kernelspecs; a container image brings its own.
-    local = scheduler.engine == "local" or (choice is None and imposed) or (
-        choice is not None and choice[0].source == "kernelspec"
-    )
+    path: str
+    shown_as: str
+    environment: str | None
+    # The kernel the environment runs; None: the notebook's own kernelspec.
+    imposed_kernel: str | None
+    # The environment's kernels are this machine's kernelspecs, wherever the job runs.
+    kernels_from_here: bool
+    output_formats: tuple[str, ...]
+    offered_formats: tuple[str, ...] | None
+
+
+def notebook_check_for(engine: Engine, facts: NotebookFacts) -> Check:
+    """The notebook check; kernels are known here when the job runs here or comes with this machine's kernelspecs."""
+    local = engine.runs_here or facts.kernels_from_here
     return notebook_check(
-        input_path, model.input_filename, imposed, model.runtime_environment_name,
-        installed_kernels if local else None,
+        facts.path, facts.shown_as, facts.imposed_kernel, facts.environment, installed_kernels if local else None,
     )
 
 
-def formats_check_for(scheduler: "ArgoScheduler", model) -> Check:
-    """The formats check with what the job's environment offers and where it runs."""
-    from jupyter_scheduler.exceptions import SchedulerError
-
-    from ..environments import output_formats_mapping
-
-    manager = scheduler.argo_environments()
-    try:
-        choice = scheduler.environment_choice(model)
-    except SchedulerError:
-        choice = None  # the environment check says so
-    if manager is not None and choice is not None:
-        offered = manager.formats_of(choice[0])
-    else:
-        offered = tuple(output_formats_mapping())
-    return formats_check(model.output_formats, offered, model.runtime_environment_name, scheduler.engine == "local")
+def formats_check_for(engine: Engine, facts: NotebookFacts) -> Check:
+    """The formats check: offered by the job's environment, and makeable where it runs."""
+    return formats_check(facts.output_formats, facts.offered_formats, facts.environment, engine.runs_here)
 
 
 def schema_check(manifest: dict) -> Check:
@@ -69,11 +57,11 @@ def schema_check(manifest: dict) -> Check:
     return Check(SCHEMA, OK, f"the {manifest.get('kind')} is valid against Argo's schema (v4.0.5)")
 
 
-def manifest_checks(scheduler: "ArgoScheduler", manifest: dict) -> list[Check]:
-    """Argo's schema, then what the manifest needs from the workflows' namespace."""
-    engine = scheduler.get_engine()
+def manifest_checks(engine: Engine, namespace: str, manifest: dict) -> list[Check]:
+    """Argo's schema, then what the manifest needs from the workflows' namespace (or the engine's own Secrets)."""
     access, unavailable = engine.kubernetes_access()
-    namespace = (manifest.get("metadata") or {}).get("namespace") or scheduler.namespace
-    # The local engine resolves secretKeyRef from its own store (engines/local_secrets.py).
-    stored = engine.secrets.keys if scheduler.engine == "local" else None
-    return [schema_check(manifest), *cluster_checks(access, unavailable, namespace, manifest, stored)]
+    namespace = (manifest.get("metadata") or {}).get("namespace") or namespace
+    return [
+        schema_check(manifest),
+        *cluster_checks(access, unavailable, namespace, manifest, engine.stored_secret_keys()),
+    ]

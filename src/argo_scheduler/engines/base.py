@@ -7,7 +7,7 @@ every engine — and reports runs in Argo's own vocabulary (phases, messages).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from traitlets.config import LoggingConfigurable
 
@@ -72,6 +72,11 @@ class CronState:
 
 class Engine(LoggingConfigurable):
     """Submit, observe, stop and delete workflows."""
+
+    # Whether runs are processes on this machine: then the kernels and output
+    # converters installed here are what a job gets (the submission checks
+    # look for them); in a cluster the job's image is the contract.
+    runs_here: bool = False
 
     def submit(self, manifest: dict) -> WorkflowState:
         raise NotImplementedError
@@ -145,6 +150,14 @@ class Engine(LoggingConfigurable):
     def delete_secret(self, name: str) -> None:
         """Delete Secret `name`; one that does not exist is not an error."""
         raise NotImplementedError(f"the {type(self).__name__} engine cannot store Secrets")
+
+    def stored_secret_keys(self) -> Callable[[str], set[str] | None] | None:
+        """Where this engine keeps Secrets itself: a Secret's keys by name (None: no such Secret).
+
+        None (the default) when its pods read Secrets from Kubernetes, where
+        the submission checks ask the API instead.
+        """
+        return None
 
     # ---- the namespace the pods run in, for the submission checks ----------
 

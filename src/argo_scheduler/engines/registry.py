@@ -23,6 +23,7 @@ from importlib.metadata import EntryPoint, entry_points
 from .base import Engine, EngineError
 
 ENTRY_POINT_GROUP = "argo_scheduler.engines"
+LOCAL = "local"
 # A class path: dotted Python identifiers, at least a module and a class.
 _CLASS_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -42,6 +43,15 @@ def installed() -> dict[str, EntryPoint]:
 
 def is_class_path(value: str) -> bool:
     return "." in value
+
+
+def is_local(value: str) -> bool:
+    """Whether the configured engine (normalized) is the built-in local one, told without importing any engine.
+
+    For what must be known before an engine is made (the server's start,
+    which must not load hera); with an engine at hand, ask its `runs_here`.
+    """
+    return value == LOCAL
 
 
 def normalize(value: str) -> str:

@@ -90,6 +90,8 @@ _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 class LocalEngine(Engine):
     """Runs workflows as processes on this machine, detached from the Jupyter server."""
 
+    runs_here = True
+
     state_dir = Unicode(
         config=True,
         help=(
@@ -425,6 +427,9 @@ class LocalEngine(Engine):
 
     def kubernetes_access(self):
         return None, "the local engine runs jobs on this machine, not in a Kubernetes namespace"
+
+    def stored_secret_keys(self):
+        return self.secrets.keys
 
     def put_secret(self, name: str, data: dict[str, str]) -> None:
         self.secrets.put(name, data)
