@@ -53,14 +53,13 @@ def make_inherit(kube, token_file, singleuser_pod):
 
 
 @pytest.fixture
-def make_scheduler(scheduler_home):
+def make_scheduler(make_scheduler):
     """A real ArgoScheduler on the argo engine (nothing starts), configured like jupyter_server_config.py."""
 
     def make(config: Config | None = None):
-        config = config or Config()
-        config.ArgoScheduler.engine = "argo"
-        config.ArgoScheduler.image = "img:1"
-        config.ArgoScheduler.owner = config.ArgoScheduler.get("owner", "ana.perez@example.com")
-        return scheduler_home.scheduler(config)
+        # The owner these tests' pods and paths are written for, unless the config names another.
+        settings = Config({"ArgoScheduler": {"owner": "ana.perez@example.com"}})
+        settings.merge(config or Config())
+        return make_scheduler(settings, engine="argo")
 
     return make
