@@ -6,7 +6,8 @@ import json
 import shutil
 
 import pytest
-from environment_helpers import COMPUTE_TYPES, IMAGES, NOTEBOOKS, TOKEN
+from environment_helpers import COMPUTE_TYPES, IMAGES, TOKEN
+from support.samples import NOTEBOOKS
 
 
 
