@@ -6,10 +6,13 @@ import copy
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from support.databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
-from support.scheduler_helpers import SchedulerHome
+
+if TYPE_CHECKING:
+    from support.scheduler_helpers import SchedulerHome
 
 # Real Jupyter servers for the REST tests (tests/server); pytest only takes
 # plugins from the top-level conftest. leftovers: the run fails if a process
@@ -142,6 +145,9 @@ def token_file(tmp_path, api_token) -> str:
 @pytest.fixture
 def make_scheduler_home(tmp_path):
     """SchedulerHome on a database URL, for tests that put something in the database first."""
+    # Imported here: jupyter-scheduler and SQLAlchemy load only for tests that build a scheduler.
+    from support.scheduler_helpers import SchedulerHome
+
     return lambda db_url: SchedulerHome(tmp_path, db_url)
 
 
