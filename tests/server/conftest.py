@@ -6,11 +6,10 @@ import asyncio
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
+from support.samples import NOTEBOOKS
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DONE = ("COMPLETED", "FAILED", "STOPPED")
 
 
