@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from support.fake_kube_api import FakeKubeApi
-from podspec_helpers import LAB_NAMESPACE, TOKEN
+from podspec_helpers import LAB_NAMESPACE, OWNER, TOKEN
 from traitlets.config import Config
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +58,7 @@ def make_scheduler(make_scheduler):
 
     def make(config: Config | None = None):
         # The owner these tests' pods and paths are written for, unless the config names another.
-        settings = Config({"ArgoScheduler": {"owner": "ana.perez@example.com"}})
+        settings = Config({"ArgoScheduler": {"owner": OWNER}})
         settings.merge(config or Config())
         return make_scheduler(settings, engine="argo")
 
