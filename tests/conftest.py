@@ -143,6 +143,15 @@ def token_file(tmp_path, api_token) -> str:
 
 
 @pytest.fixture
+def kube(api_token):
+    """The Kubernetes API's fake (tests/support/fake_kube_api.py), expecting `api_token`."""
+    from support.fake_kube_api import FakeKubeApi
+
+    with FakeKubeApi(api_token) as fake:
+        yield fake
+
+
+@pytest.fixture
 def make_scheduler_home(tmp_path):
     """SchedulerHome on a database URL, for tests that put something in the database first."""
     # Imported here: jupyter-scheduler and SQLAlchemy load only for tests that build a scheduler.

@@ -11,13 +11,6 @@ from support.argo_helpers import make_engine
 from support.manifests import NAMESPACE
 from support.fake_argo import FakeArgo
 from check_helpers import COMPUTE_TYPES, TOKEN
-from support.fake_kube_api import FakeKubeApi
-
-
-@pytest.fixture
-def kube() -> Iterator[FakeKubeApi]:
-    with FakeKubeApi(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from support.fake_kube_api import FakeKubeApi
 from podspec_helpers import LAB_NAMESPACE, OWNER, TOKEN
 from traitlets.config import Config
 
@@ -20,11 +19,10 @@ def singleuser_pod() -> dict:
 
 
 @pytest.fixture
-def kube(singleuser_pod):
-    api = FakeKubeApi(TOKEN).start()
-    api.add_pod(singleuser_pod)
-    yield api
-    api.stop()
+def kube(kube, singleuser_pod):
+    """The fake Kubernetes API, serving the JupyterLab pod."""
+    kube.add_pod(singleuser_pod)
+    return kube
 
 
 @pytest.fixture
