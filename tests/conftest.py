@@ -143,6 +143,15 @@ def token_file(tmp_path, api_token) -> str:
 
 
 @pytest.fixture
+def no_agent_left_behind(jp_data_dir):
+    """A Jupyter server's local engine (in jp_data_dir) starts a detached cron agent: stopped after the test."""
+    yield
+    from argo_scheduler.engines.local.agent_control import stop_agent
+
+    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+
+
+@pytest.fixture
 def kube(api_token):
     """The Kubernetes API's fake (tests/support/fake_kube_api.py), expecting `api_token`."""
     from support.fake_kube_api import FakeKubeApi

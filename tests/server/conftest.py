@@ -28,13 +28,9 @@ def local_engine(jp_data_dir):
 
 
 @pytest.fixture(autouse=True)
-def no_agent_left_behind(jp_data_dir):
-    # The server starts a detached cron agent for job definitions; it must
-    # not outlive the test.
-    yield
-    from argo_scheduler.engines.local.agent_control import stop_agent
-
-    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+def no_agent_left_behind(no_agent_left_behind):
+    # Every test here runs a server on the local engine.
+    return no_agent_left_behind
 
 
 DB_SECRET = "scheduler-db"
