@@ -1,4 +1,4 @@
-"""Shared test fixtures: Argo's contract, golden files, the databases (sqlite and PostgreSQL)."""
+"""Shared test fixtures: Argo's contract, golden files, the databases (sqlite and PostgreSQL), schedulers, token files."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import copy
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from support.databases import OPT_OUT_ENV, PostgresCluster, PostgresUnavailable
+
+if TYPE_CHECKING:
+    from support.scheduler_helpers import SchedulerHome
 
 # Real Jupyter servers for the REST tests (tests/server); pytest only takes
 # plugins from the top-level conftest. leftovers: the run fails if a process
@@ -124,38 +128,6 @@ def empty_db_url(database, tmp_path, request) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-class SchedulerHome:
-    """A Jupyter root holding report.ipynb, a fresh scheduler database and a staging folder."""
-
-    def __init__(self, path: Path, db_url: str):
-        import shutil
-
-        from jupyter_scheduler.orm import create_tables
-
-        self.root = path / "root"
-        self.root.mkdir()
-        shutil.copy(Path(__file__).resolve().parent / "notebooks" / "parameters.ipynb", self.root / "report.ipynb")
-        self.staging = path / "staging"
-        self.db_url = db_url
-        # As SchedulerApp does before it builds the scheduler.
-        create_tables(self.db_url)
-
-    def scheduler(self, config=None, **traits):
-        """A real ArgoScheduler, built as SchedulerApp builds it; traits override config."""
-        from traitlets.config import Config
-
-        from argo_scheduler import ArgoScheduler
-        from argo_scheduler.environments import ArgoEnvironmentManager
-
-        config = config if config is not None else Config()
-        if "staging_path" not in config.ArgoScheduler and "staging_path" not in traits:
-            traits["staging_path"] = str(self.staging)
-        return ArgoScheduler(
-            root_dir=str(self.root), environments_manager=ArgoEnvironmentManager(config=config),
-            db_url=self.db_url, config=config, **traits,
-        )
-
-
 @pytest.fixture
 def api_token() -> str:
     """The bearer token a folder's Kubernetes API fake expects: each folder that serves one says which."""
@@ -171,8 +143,29 @@ def token_file(tmp_path, api_token) -> str:
 
 
 @pytest.fixture
+def no_agent_left_behind(jp_data_dir):
+    """A Jupyter server's local engine (in jp_data_dir) starts a detached cron agent: stopped after the test."""
+    yield
+    from argo_scheduler.engines.local.agent_control import stop_agent
+
+    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+
+
+@pytest.fixture
+def kube(api_token):
+    """The Kubernetes API's fake (tests/support/fake_kube_api.py), expecting `api_token`."""
+    from support.fake_kube_api import FakeKubeApi
+
+    with FakeKubeApi(api_token) as fake:
+        yield fake
+
+
+@pytest.fixture
 def make_scheduler_home(tmp_path):
     """SchedulerHome on a database URL, for tests that put something in the database first."""
+    # Imported here: jupyter-scheduler and SQLAlchemy load only for tests that build a scheduler.
+    from support.scheduler_helpers import SchedulerHome
+
     return lambda db_url: SchedulerHome(tmp_path, db_url)
 
 
@@ -180,3 +173,26 @@ def make_scheduler_home(tmp_path):
 def scheduler_home(make_scheduler_home, empty_db_url) -> SchedulerHome:
     """On sqlite, or on each database a test parametrizes `database` with."""
     return make_scheduler_home(empty_db_url)
+
+
+@pytest.fixture
+def make_scheduler(request):
+    """A real ArgoScheduler (SchedulerHome.scheduler): in `scheduler_home` unless given `home=`; engine, config, traits as keywords.
+
+    The local engine's agents of the schedulers made are stopped afterwards.
+    """
+    from argo_scheduler.engines.local.agent_control import stop_agent
+
+    state_dirs = set()
+
+    def make(config=None, *, home: SchedulerHome | None = None, **settings):
+        # Looked up only when used, so a test on another home never makes this one.
+        home = home or request.getfixturevalue("scheduler_home")
+        scheduler = home.scheduler(config, **settings)
+        if scheduler.engine == "local":
+            state_dirs.add(str(scheduler.get_engine().state_dir))
+        return scheduler
+
+    yield make
+    for state_dir in sorted(state_dirs):
+        stop_agent(state_dir)

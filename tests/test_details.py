@@ -7,22 +7,16 @@ import sys
 import uuid
 
 import pytest
-from jupyter_scheduler.orm import JobDefinition, create_tables
+from jupyter_scheduler.orm import JobDefinition
 
 from argo_scheduler import ArgoScheduler, details
-from argo_scheduler.environments import ArgoEnvironmentManager
 from argo_scheduler.redact import MASK, redact
 
 
 @pytest.fixture
-def argo_scheduler(tmp_path) -> ArgoScheduler:
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-    return ArgoScheduler(
-        root_dir=str(tmp_path), environments_manager=ArgoEnvironmentManager(), db_url=db_url, engine="argo",
-        namespace="jobs", owner="ana", staging_path=str(tmp_path / "staging"),
-        argo_ui_url="https://argo.example.com/", concurrency_policy="Replace", starting_deadline_seconds=900,
-    )
+def argo_scheduler(make_scheduler) -> ArgoScheduler:
+    return make_scheduler(engine="argo", namespace="jobs", owner="ana", argo_ui_url="https://argo.example.com/",
+                          concurrency_policy="Replace", starting_deadline_seconds=900)
 
 
 def test_links_point_into_the_argo_ui_when_one_is_configured(argo_scheduler):

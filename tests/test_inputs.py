@@ -19,9 +19,8 @@ from jupyter_scheduler.models import (
 )
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.orm import Job, JobDefinition
-from traitlets.config import Config
+from support.samples import NOTEBOOKS
 
-NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 TRANSIENT = ("-journal", "-wal", "-shm")
 
 
@@ -35,13 +34,8 @@ def home(scheduler_home, tmp_path):
 
 
 @pytest.fixture
-def make_scheduler(home, tmp_path):
-    def make(**traits):
-        config = Config()
-        config.LocalEngine.state_dir = str(tmp_path / "engine")
-        return home.scheduler(config, engine="local", image="img:1", **traits)
-
-    return make
+def make_scheduler(make_scheduler, home):
+    return lambda **traits: make_scheduler(home=home, engine="local", **traits)
 
 
 @pytest.fixture

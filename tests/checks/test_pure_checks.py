@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from support.samples import NOTEBOOKS
 
 from argo_scheduler.checks import FAILED, OK
 from argo_scheduler.checks.notebook import notebook_check
 from argo_scheduler.checks.quota import pod_usage, quota_shortfalls
 from argo_scheduler.checks.references import main_resources, references
 from argo_scheduler.checks.submission import schema_check
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def _notebook(tmp_path, name: str, edit=None) -> str:

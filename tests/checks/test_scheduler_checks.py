@@ -58,9 +58,9 @@ SUBMISSIONS = {
 
 
 @pytest.mark.parametrize("submit", list(SUBMISSIONS), ids=list(SUBMISSIONS))
-def test_a_missing_database_secret_refuses_the_submission_and_leaves_nothing(make_scheduler, argo, kube, submit):
+def test_a_missing_database_secret_refuses_the_submission_and_leaves_nothing(make_argo_scheduler, argo, kube, submit):
     # GIVEN the pod reads the database URL from a Secret the namespace does not have
-    scheduler = make_scheduler(db_url_secret_name="scheduler-db")
+    scheduler = make_argo_scheduler(db_url_secret_name="scheduler-db")
     # WHEN a job or a schedule is submitted
     with pytest.raises(SchedulerError) as raised:
         SUBMISSIONS[submit](scheduler)
@@ -73,9 +73,9 @@ def test_a_missing_database_secret_refuses_the_submission_and_leaves_nothing(mak
     nothing_created(scheduler, argo, kube)
 
 
-def test_with_the_secret_there_the_same_job_is_submitted(make_scheduler, argo, kube):
+def test_with_the_secret_there_the_same_job_is_submitted(make_argo_scheduler, argo, kube):
     kube.add_secret(NAMESPACE, "scheduler-db", {"url": "postgresql://scheduler@db/jobs"})
-    scheduler = make_scheduler(db_url_secret_name="scheduler-db")
+    scheduler = make_argo_scheduler(db_url_secret_name="scheduler-db")
     scheduler.create_job(job())
     assert len(argo.workflows) == 1 and rows(scheduler) == (1, 0)
 
@@ -88,11 +88,11 @@ def test_with_the_secret_there_the_same_job_is_submitted(make_scheduler, argo, k
     ],
     ids=["cpu", "gpu"],
 )
-def test_a_compute_type_over_the_quota_refuses_a_job_and_a_run_now(make_scheduler, argo, kube, compute_type, message):
+def test_a_compute_type_over_the_quota_refuses_a_job_and_a_run_now(make_argo_scheduler, argo, kube, compute_type, message):
     # GIVEN a namespace quota with 2 cpu and 1 GPU left
     kube.add_quota(NAMESPACE, "team", {"requests.cpu": "8", "requests.nvidia.com/gpu": "4"},
                    {"requests.cpu": "6", "requests.nvidia.com/gpu": "3"})
-    scheduler = make_scheduler()
+    scheduler = make_argo_scheduler()
     # WHEN a job asks for more
     with pytest.raises(SchedulerError) as raised:
         scheduler.create_job(job(compute_type=compute_type))
@@ -106,10 +106,10 @@ def test_a_compute_type_over_the_quota_refuses_a_job_and_a_run_now(make_schedule
     nothing_created(scheduler, argo, kube, before=(0, 1), staged_before=[definition_id])
 
 
-def test_an_update_onto_a_compute_type_over_the_quota_changes_nothing(make_scheduler, argo, kube):
+def test_an_update_onto_a_compute_type_over_the_quota_changes_nothing(make_argo_scheduler, argo, kube):
     # GIVEN a schedule on "small" and a quota with 2 cpu left
     kube.add_quota(NAMESPACE, "team", {"requests.cpu": "8"}, {"requests.cpu": "6"})
-    scheduler = make_scheduler()
+    scheduler = make_argo_scheduler()
     definition_id = scheduler.create_job_definition(definition(compute_type="small"))
     [cron] = argo.crons.values()
     # WHEN it is moved to "big" (4 cpu)
@@ -124,10 +124,10 @@ def test_an_update_onto_a_compute_type_over_the_quota_changes_nothing(make_sched
     assert len(kube.requests) == before and scheduler.get_job_definition(definition_id).active is False
 
 
-def test_checks_rbac_forbids_are_warned_and_do_not_block(make_scheduler, argo, kube, caplog):
+def test_checks_rbac_forbids_are_warned_and_do_not_block(make_argo_scheduler, argo, kube, caplog):
     # GIVEN the server may not list anything in the namespace
     kube.forbid(namespace=NAMESPACE, verb="list")
-    scheduler = make_scheduler(db_url_secret_name="scheduler-db")
+    scheduler = make_argo_scheduler(db_url_secret_name="scheduler-db")
     # WHEN a job is submitted
     with caplog.at_level("WARNING"):
         scheduler.create_job(job(compute_type="big"))
@@ -138,10 +138,10 @@ def test_checks_rbac_forbids_are_warned_and_do_not_block(make_scheduler, argo, k
     assert any("`list` on `secrets`" in w for w in warned) and any("`list` on `resourcequotas`" in w for w in warned)
 
 
-def test_without_a_kubernetes_api_submission_asks_nothing_and_goes_on(make_scheduler, argo, kube, monkeypatch):
+def test_without_a_kubernetes_api_submission_asks_nothing_and_goes_on(make_argo_scheduler, argo, kube, monkeypatch):
     # GIVEN a server outside a cluster with no Kubernetes API configured
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    scheduler = make_scheduler(kubernetes=False, db_url_secret_name="scheduler-db")
+    scheduler = make_argo_scheduler(kubernetes=False, db_url_secret_name="scheduler-db")
     # WHEN a job is submitted THEN it goes to Argo without a single Kubernetes request
     scheduler.create_job(job(compute_type="big"))
     assert len(argo.workflows) == 1 and kube.requests == []
@@ -155,9 +155,9 @@ class ServiceAccountAsNumberMutator(PodSpecMutator):
 
 
 @pytest.mark.parametrize("submit", list(SUBMISSIONS), ids=list(SUBMISSIONS))
-def test_a_manifest_argo_would_refuse_is_refused_on_the_local_engine_too(make_local_scheduler, submit):
+def test_a_manifest_argo_would_refuse_is_refused_on_the_local_engine_too(make_scheduler, submit):
     # GIVEN the local engine and a mutator that produces something Argo's schema refuses
-    scheduler = make_local_scheduler()
+    scheduler = make_scheduler(engine="local")
     scheduler.mutator_instances.append(ServiceAccountAsNumberMutator(parent=scheduler))
     # WHEN a job or a schedule is submitted
     with pytest.raises(SchedulerError) as raised:
@@ -172,7 +172,7 @@ def test_a_manifest_argo_would_refuse_is_refused_on_the_local_engine_too(make_lo
     assert engine.status(label_selector=scheduler.owner_selector()) == {} and engine.crons() == {}
 
 
-def test_a_kernel_not_installed_here_refuses_a_local_job(scheduler_home, make_local_scheduler):
+def test_a_kernel_not_installed_here_refuses_a_local_job(scheduler_home, make_scheduler):
     # GIVEN the local engine and a notebook whose kernel is not installed on this machine
     import json
 
@@ -180,7 +180,7 @@ def test_a_kernel_not_installed_here_refuses_a_local_job(scheduler_home, make_lo
     content = json.loads(notebook.read_text())
     content["metadata"]["kernelspec"] = {"name": "julia-1.10", "display_name": "Julia 1.10", "language": "julia"}
     notebook.write_text(json.dumps(content))
-    scheduler = make_local_scheduler()
+    scheduler = make_scheduler(engine="local")
     # WHEN it is submitted in an environment that leaves the kernel to the notebook
     scheduler.environments_manager.images = {"plain": {"image": "img:2"}}
     with pytest.raises(SchedulerError) as raised:
@@ -191,9 +191,9 @@ def test_a_kernel_not_installed_here_refuses_a_local_job(scheduler_home, make_lo
 
 
 @pytest.mark.parametrize("submit", list(SUBMISSIONS), ids=list(SUBMISSIONS))
-def test_a_secret_missing_from_the_local_store_refuses_the_submission(make_local_scheduler, submit):
+def test_a_secret_missing_from_the_local_store_refuses_the_submission(make_scheduler, submit):
     # GIVEN the local engine and a database URL read from a Secret its store does not hold
-    scheduler = make_local_scheduler(db_url_secret_name="scheduler-db", db_url_secret_key="url")
+    scheduler = make_scheduler(engine="local", db_url_secret_name="scheduler-db", db_url_secret_key="url")
     # WHEN a job or a schedule is submitted
     with pytest.raises(SchedulerError) as raised:
         SUBMISSIONS[submit](scheduler)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.fake_kube_api import FakeKubeApi
 
 TOKEN = "cli-check-token"
 
@@ -54,22 +53,19 @@ def test_a_failed_check_exits_1_and_json_says_which(cli, args, failed, message):
 
 
 @pytest.fixture
-def kube():
-    with FakeKubeApi(TOKEN) as fake:
-        yield fake
+def api_token() -> str:
+    return TOKEN
 
 
-def test_on_argo_the_cluster_checks_ask_the_configured_kubernetes_api(cli, kube):
+def test_on_argo_the_cluster_checks_ask_the_configured_kubernetes_api(cli, kube, token_file):
     # GIVEN a deployment on Argo whose namespace lacks the database Secret and has 1 cpu left
-    token = cli.home / "token"
-    token.write_text(TOKEN)
     (cli.home / "config" / "jupyter_server_config.py").write_text(
         "c.ArgoScheduler.engine = 'argo'\n"
         "c.ArgoScheduler.namespace = 'jobs'\n"
         "c.ArgoScheduler.db_url_secret_name = 'scheduler-db'\n"
         "c.ArgoEngine.host = 'http://127.0.0.1:9'\n"
         f"c.KubernetesSecrets.host = {kube.url!r}\n"
-        f"c.KubernetesSecrets.token_file = {str(token)!r}\n"
+        f"c.KubernetesSecrets.token_file = {token_file!r}\n"
         "c.ArgoEnvironmentManager.compute_types = {'big': {'cpu_request': '4'}}\n"
     )
     kube.add_quota("jobs", "team", {"requests.cpu": "8"}, {"requests.cpu": "7"})

@@ -27,12 +27,13 @@ def columns_in(db_url: str, table: str) -> dict:
 
 
 @on_every_database
-def test_the_server_makes_jupyter_schedulers_tables_hold_epoch_milliseconds(database, empty_db_url, make_scheduler_home):
+def test_the_server_makes_jupyter_schedulers_tables_hold_epoch_milliseconds(
+    database, empty_db_url, make_scheduler_home, make_scheduler
+):
     # GIVEN the tables as SchedulerApp makes them with jupyter-scheduler's create_tables
     # (on PostgreSQL its INTEGER time columns are 32 bits), before ArgoScheduler is loaded
     create_tables_with_jupyter_scheduler_alone(empty_db_url)
-    home = make_scheduler_home(empty_db_url)
-    scheduler = home.scheduler(engine="local")
+    scheduler = make_scheduler(home=make_scheduler_home(empty_db_url), engine="local")
     # WHEN ArgoScheduler first reads the database, then a job row with today's times is written
     assert scheduler.list_jobs(ListJobsQuery()).jobs == []
     with scheduler.db_session() as session:
@@ -85,12 +86,11 @@ def create_old_tables(db_url: str) -> None:
 
 
 @on_every_database
-def test_an_older_schemas_rows_stay_readable(database, empty_db_url, make_scheduler_home):
+def test_an_older_schemas_rows_stay_readable(database, empty_db_url, make_scheduler_home, make_scheduler):
     # GIVEN a database an older jupyter-scheduler wrote: no package_input_folder, no packaged_files, no owner
     create_old_tables(empty_db_url)
     # WHEN the server starts (SchedulerApp's create_tables migrates, then ArgoScheduler reads)
-    home = make_scheduler_home(empty_db_url)
-    scheduler = home.scheduler(engine="local", owner="ana")
+    scheduler = make_scheduler(home=make_scheduler_home(empty_db_url), engine="local", owner="ana")
     jobs = scheduler.list_jobs(ListJobsQuery()).jobs
     definitions = scheduler.list_job_definitions(ListJobDefinitionsQuery()).job_definitions
     if database == "postgresql":

@@ -13,9 +13,6 @@ from support.databases import UNUSABLE_DATABASES, unusable_database_url
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import ListJobsQuery
 
-from argo_scheduler import ArgoScheduler
-from argo_scheduler.environments import ArgoEnvironmentManager
-
 PASSWORD = "pl4nted-pw"
 
 
@@ -30,7 +27,7 @@ REASONS = {
 
 
 @pytest.mark.parametrize("kind", [*UNUSABLE_DATABASES, "locked"])
-def test_the_ui_gets_one_line_naming_the_setting(tmp_path, kind):
+def test_the_ui_gets_one_line_naming_the_setting(make_scheduler, tmp_path, kind):
     # GIVEN a server whose job database cannot be used
     holder = None
     if kind == "locked":
@@ -42,9 +39,7 @@ def test_the_ui_gets_one_line_naming_the_setting(tmp_path, kind):
     else:
         db_url = unusable_database_url(kind, tmp_path, PASSWORD)
     reason = REASONS[kind]
-    scheduler = ArgoScheduler(
-        root_dir=str(tmp_path), environments_manager=ArgoEnvironmentManager(), db_url=db_url, engine="argo",
-    )
+    scheduler = make_scheduler(engine="argo", db_url=db_url)
     # WHEN the UI lists jobs
     try:
         with pytest.raises(SchedulerError) as caught:

@@ -10,7 +10,6 @@ import pytest
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, ListJobsQuery, Status
 from jupyter_scheduler.orm import JobDefinition
-from traitlets.config import Config
 
 from argo_scheduler.runtime.records import JobStore
 
@@ -21,12 +20,10 @@ PASSWORD_REFUSED = "the database URL carries a password, which must not travel i
 
 
 @pytest.fixture
-def make_scheduler(make_scheduler_home, postgres_url, tmp_path):
+def make_scheduler(make_scheduler, make_scheduler_home, postgres_url):
     """ArgoScheduler on the local engine, its database on this session's PostgreSQL server."""
     home = make_scheduler_home(postgres_url)
-    config = Config()
-    config.LocalEngine.state_dir = str(tmp_path / "engine")
-    return lambda **traits: home.scheduler(config, engine="local", **traits)
+    return lambda **traits: make_scheduler(home=home, engine="local", **traits)
 
 
 def wait_done(scheduler, job_id: str, timeout: float = 240):

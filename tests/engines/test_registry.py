@@ -35,25 +35,24 @@ def test_the_built_ins_are_entry_points_of_argo_scheduler_itself():
     ],
     ids=["local", "argo", "kubernetes", "caseless", "class-path", "class-path-kubernetes"],
 )
-def test_the_configured_engine_is_the_class_it_names(scheduler_home, tmp_path, value, cls):
+def test_the_configured_engine_is_the_class_it_names(make_scheduler, value, cls):
     # GIVEN c.ArgoScheduler.engine set to a name or a class path
     config = Config()
     config.ArgoScheduler.engine = value
-    config.LocalEngine.state_dir = str(tmp_path / "engine")
     config.ArgoEngine.server = "https://argo.example.com:2746"
     # WHEN the scheduler makes its engine
-    engine = scheduler_home.scheduler(config).get_engine()
+    engine = make_scheduler(config).get_engine()
     # THEN it is that class, configured from the same config
     assert type(engine) is cls
 
 
-def test_an_unknown_engine_name_is_refused_listing_the_installed_ones(scheduler_home):
+def test_an_unknown_engine_name_is_refused_listing_the_installed_ones(make_scheduler):
     # GIVEN a name no distribution registers
     config = Config()
     config.ArgoScheduler.engine = "argo-server"
     # WHEN the scheduler is configured with it THEN it refuses, naming what is installed
     with pytest.raises(TraitError) as refused:
-        scheduler_home.scheduler(config)
+        make_scheduler(config)
     message = str(refused.value)
     assert "no engine named 'argo-server' is installed" in message
     assert "installed: argo, kubernetes, local" in message

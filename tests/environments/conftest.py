@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from traitlets.config import Config
 
-from environment_helpers import NOTEBOOKS, TOKEN
+from environment_helpers import TOKEN
 
 
 class FakeCondaStore:
@@ -100,26 +99,10 @@ def make_manager():
 
 
 @pytest.fixture
-def make_scheduler(tmp_path):
-    """An ArgoScheduler on the local engine over a fresh sqlite db, with these manager traits."""
-    from jupyter_scheduler.orm import create_tables
+def make_scheduler(make_scheduler):
+    """An ArgoScheduler on the local engine, with these manager traits; parameters.ipynb and no_kernelspec.ipynb in its root."""
 
-    from argo_scheduler import ArgoScheduler
-    from argo_scheduler.environments import ArgoEnvironmentManager
-
-    def make(**traits) -> ArgoScheduler:
-        root = tmp_path / "root"
-        root.mkdir(exist_ok=True)
-        for name in ("parameters.ipynb", "no_kernelspec.ipynb"):
-            shutil.copy(NOTEBOOKS / name, root / name)
-        db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-        create_tables(db_url)
-        config = manager_config(**traits)
-        config.LocalEngine.state_dir = str(tmp_path / "engine")
-        return ArgoScheduler(
-            root_dir=str(root), environments_manager=ArgoEnvironmentManager(config=config), db_url=db_url,
-            config=config, engine="local", staging_path=str(tmp_path / "staging"), image="img:1",
-            owner="ana@example.com",
-        )
+    def make(**traits):
+        return make_scheduler(manager_config(**traits), engine="local", notebooks=("parameters.ipynb", "no_kernelspec.ipynb"))
 
     return make

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 TOKEN = "s3cret-conda-store-token"
 
 IMAGES = {

@@ -6,18 +6,11 @@ import json
 import shutil
 
 import pytest
-from environment_helpers import COMPUTE_TYPES, IMAGES, NOTEBOOKS, TOKEN
+from environment_helpers import COMPUTE_TYPES, IMAGES, TOKEN
+from support.samples import NOTEBOOKS
 
-
-
-
-@pytest.fixture(autouse=True)
-def no_agent_left_behind(jp_data_dir):
-    # The local engine's scheduler starts a detached cron agent with the server.
-    yield
-    from argo_scheduler.engines.local.agent_control import stop_agent
-
-    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+# The server's local engine starts a detached cron agent.
+pytestmark = pytest.mark.usefixtures("no_agent_left_behind")
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from support.fake_kube_api import FakeKubeApi
 from nebari_controller import KEYCLOAK_UID, NAMESPACE, USERNAME, jupyterlab_pod
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.fake-controller-token"
@@ -43,11 +42,15 @@ class FakeKeycloakAdmin:
 
 
 @pytest.fixture
-def kube():
-    api = FakeKubeApi(TOKEN).start()
-    api.add_pod(jupyterlab_pod())
-    yield api
-    api.stop()
+def api_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def kube(kube):
+    """The fake Kubernetes API, serving the user's JupyterLab pod."""
+    kube.add_pod(jupyterlab_pod())
+    return kube
 
 
 @pytest.fixture

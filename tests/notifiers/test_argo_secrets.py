@@ -16,7 +16,6 @@ from jupyter_scheduler.models import CreateJob
 from jupyter_scheduler.orm import Job
 from traitlets.config import Config
 
-from argo_scheduler import ArgoScheduler
 from argo_scheduler.engines.argo import ArgoEngine
 from argo_scheduler.engines.base import EngineError
 
@@ -90,15 +89,9 @@ def test_no_cluster_and_no_kubeconfig_is_a_clear_error(argo, tmp_path, monkeypat
 
 
 @pytest.fixture
-def make_scheduler(scheduler_home):
-    def make(engine: ArgoEngine) -> ArgoScheduler:
-        scheduler = scheduler_home.scheduler(
-            engine="argo", namespace=NAMESPACE, owner="ana@example.com", image="img:1", notifiers=["slack"]
-        )
-        scheduler.engine_instance = engine
-        return scheduler
-
-    return make
+def make_scheduler(make_scheduler):
+    """make_scheduler(engine): on that ArgoEngine, in NAMESPACE, notifying Slack."""
+    return lambda engine: make_scheduler(engine=engine, namespace=NAMESPACE, notifiers=["slack"])
 
 
 def job(**parameters) -> CreateJob:

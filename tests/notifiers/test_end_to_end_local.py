@@ -8,49 +8,25 @@ holds it, and only until the job is deleted.
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 import time
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
 import pytest
-from support.fake_slack import FakeSlack
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, CreateJobFromDefinition
-from jupyter_scheduler.orm import Job, JobDefinition, create_tables
-from traitlets.config import Config
+from jupyter_scheduler.orm import Job, JobDefinition
+from notifier_helpers import SLACK_TOKEN
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.environments import ArgoEnvironmentManager
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-TOKEN = "xoxb-secret"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def scheduler(tmp_path, slack) -> ArgoScheduler:
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-    config = Config()
-    config.LocalEngine.state_dir = str(tmp_path / "engine")
-    config.SlackNotifier.base_url = slack.base_url
-    config.SlackNotifier.timeout = 30.0
-    return ArgoScheduler(
-        root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config,
-        engine="local", notifiers=["slack"], staging_path=str(tmp_path / "staging"),
-    )
+def scheduler(make_scheduler, fake_slack):
+    config = {"SlackNotifier": {"base_url": fake_slack.base_url, "timeout": 30.0}}
+    return make_scheduler(config, engine="local", notifiers=["slack"])
 
 
 def wait_done(scheduler: ArgoScheduler, job_id: str, timeout: float = 240) -> str:
@@ -69,22 +45,22 @@ def files_holding(root: Path, needle: str, skip: Path) -> list[Path]:
     ]
 
 
-def test_a_slack_token_parameter_reaches_slack_and_nothing_else(scheduler, slack, tmp_path):
+def test_a_slack_token_parameter_reaches_slack_and_nothing_else(scheduler, fake_slack, tmp_path):
     # WHEN a job is created with argo-jupyter-scheduler's Slack parameters
     job_id = scheduler.create_job(CreateJob(
         input_uri="report.ipynb", name="report", runtime_environment_name="python3", output_formats=["ipynb", "html"],
-        parameters={"SLACK_TOKEN": TOKEN, "SLACK_CHANNEL": "#reports", "n": "3"},
+        parameters={"SLACK_TOKEN": SLACK_TOKEN, "SLACK_CHANNEL": "#reports", "n": "3"},
     ))
     # THEN it completes
     assert wait_done(scheduler, job_id) == "COMPLETED", scheduler.get_job(job_id).status_message
     # AND Slack received the HTML output, with the token, through the current upload flow
     # (the notifiers run after the record is final)
-    slack.wait_for("files.completeUploadExternal")
-    assert slack.methods()[-3:] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
-    assert {c.token for c in slack.calls if c.method != "upload"} == {TOKEN}
-    [shared] = slack.shared
+    fake_slack.wait_for("files.completeUploadExternal")
+    assert fake_slack.methods()[-3:] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert {c.token for c in fake_slack.calls if c.method != "upload"} == {SLACK_TOKEN}
+    [shared] = fake_slack.shared
     assert shared["channel_id"] == "C07REPORTS" and shared["initial_comment"].startswith("report — COMPLETED in ")
-    [upload] = slack.uploads.values()
+    [upload] = fake_slack.uploads.values()
     assert upload["filename"].endswith(".html") and b"PARAMETERS" in upload["data"]
     # AND the database row keeps the parameters, without the token
     with scheduler.db_session() as session:
@@ -101,19 +77,19 @@ def test_a_slack_token_parameter_reaches_slack_and_nothing_else(scheduler, slack
     assert "n = 3" in injected.source and "SLACK" not in injected.source
     # AND the token is in no file anywhere — database, manifest, state, run and step logs, outputs — but the secret store
     store = tmp_path / "engine" / "secrets"
-    assert files_holding(tmp_path, TOKEN, skip=store) == []
+    assert files_holding(tmp_path, SLACK_TOKEN, skip=store) == []
     token_file = store / f"argo-scheduler-{job_id}" / "SLACK_TOKEN"
-    assert token_file.read_text() == TOKEN and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert token_file.read_text() == SLACK_TOKEN and stat.S_IMODE(token_file.stat().st_mode) == 0o600
     # WHEN the job is deleted THEN its Secret goes with it
     scheduler.delete_job(job_id)
     assert not (store / f"argo-scheduler-{job_id}").exists()
 
 
-def test_a_definitions_slack_token_serves_its_runs_and_goes_with_it(scheduler, slack, tmp_path):
+def test_a_definitions_slack_token_serves_its_runs_and_goes_with_it(scheduler, fake_slack, tmp_path):
     # GIVEN a job definition created with a SLACK_TOKEN parameter
     definition_id = scheduler.create_job_definition(CreateJobDefinition(
         input_uri="report.ipynb", name="nightly", runtime_environment_name="python3", output_formats=["ipynb"],
-        parameters={"SLACK_TOKEN": TOKEN, "SLACK_CHANNEL": "C01GENERAL"},
+        parameters={"SLACK_TOKEN": SLACK_TOKEN, "SLACK_CHANNEL": "C01GENERAL"},
     ))
     with scheduler.db_session() as session:
         assert session.query(JobDefinition).one().parameters == {"SLACK_CHANNEL": "C01GENERAL"}
@@ -121,23 +97,23 @@ def test_a_definitions_slack_token_serves_its_runs_and_goes_with_it(scheduler, s
     job_id = scheduler.create_job_from_definition(definition_id, CreateJobFromDefinition())
     assert wait_done(scheduler, job_id) == "COMPLETED"
     # THEN the run used the definition's token (no HTML output, nothing failed: the summary is a message)
-    slack.wait_for("chat.postMessage")
-    assert slack.methods() == ["chat.postMessage"] and slack.calls[0].token == TOKEN
-    assert slack.messages[0]["channel"] == "C01GENERAL"
+    fake_slack.wait_for("chat.postMessage")
+    assert fake_slack.methods() == ["chat.postMessage"] and fake_slack.calls[0].token == SLACK_TOKEN
+    assert fake_slack.messages[0]["channel"] == "C01GENERAL"
     store = tmp_path / "engine" / "secrets"
-    assert files_holding(tmp_path, TOKEN, skip=store) == []
+    assert files_holding(tmp_path, SLACK_TOKEN, skip=store) == []
     # WHEN the definition is deleted THEN its Secret is gone
     scheduler.delete_job_definition(definition_id)
     assert list(store.iterdir()) == []
 
 
-def test_a_jobs_own_channel_and_events_are_what_the_pod_honours(scheduler, slack):
+def test_a_jobs_own_channel_and_events_are_what_the_pod_honours(scheduler, fake_slack):
     from argo_scheduler.workflow import job_workflow_name
 
     def run(runtime_environment_parameters: dict) -> str:
         job_id = scheduler.create_job(CreateJob(
             input_uri="report.ipynb", name="report", runtime_environment_name="python3", output_formats=["ipynb"],
-            parameters={"SLACK_TOKEN": TOKEN, "SLACK_CHANNEL": "#reports"},
+            parameters={"SLACK_TOKEN": SLACK_TOKEN, "SLACK_CHANNEL": "#reports"},
             runtime_environment_parameters=runtime_environment_parameters,
         ))
         # The notifiers run after the record is final: the workflow's end is the pod's.
@@ -147,7 +123,7 @@ def test_a_jobs_own_channel_and_events_are_what_the_pod_honours(scheduler, slack
 
     # WHEN a job that wants to hear of failures only completes THEN Slack hears nothing
     run({"notify_on": "failure"})
-    assert slack.calls == []
+    assert fake_slack.calls == []
     # WHEN a job names its own channel THEN the message goes there, not to its SLACK_CHANNEL parameter's
     run({"notify_on": "success", "notify_slack_channel": "C01GENERAL"})
-    assert slack.methods() == ["chat.postMessage"] and slack.messages[0]["channel"] == "C01GENERAL"
+    assert fake_slack.methods() == ["chat.postMessage"] and fake_slack.messages[0]["channel"] == "C01GENERAL"

@@ -6,49 +6,31 @@ the pod in the run spec's notifier entries, honoured by the pod half.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, DescribeJob, UpdateJobDefinition
-from jupyter_scheduler.orm import Job, JobDefinition, create_tables
-from traitlets.config import Config
+from jupyter_scheduler.orm import Job, JobDefinition
 
-from argo_scheduler import ArgoScheduler
-from argo_scheduler.environments import ArgoEnvironmentManager
 from argo_scheduler.spec import RunSpec
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 JOB_ID = "5b0f3c0e-0000-4000-8000-0000000000aa"
-
-
-def make_scheduler(tmp_path, notifiers=("slack", "email")) -> ArgoScheduler:
-    root = tmp_path / "root"
-    root.mkdir(exist_ok=True)
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-    config = Config()
-    config.LocalEngine.state_dir = str(tmp_path / "engine")
-    config.SlackNotifier.token_secret = "slack-bot"
-    config.SlackNotifier.channel = "#alerts"
-    config.SlackNotifier.allowed_channels = ["#data", "C0123ABCD"]
-    config.EmailNotifier.host = "smtp.example.com"
-    config.EmailNotifier.sender = "jobs@example.com"
-    config.EmailNotifier.to = ["team@example.com"]
-    config.EmailNotifier.allowed_recipient_domains = ["example.com"]
-    config.EmailNotifier.events = ["failure"]
-    return ArgoScheduler(
-        root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config,
-        engine="local", notifiers=list(notifiers), staging_path=str(tmp_path / "staging"),
-        image="img:1", owner="ana@example.com",
-    )
+# What the administrator configured: Slack and e-mail, each with the targets a job may choose.
+NOTIFIER_CONFIG = {
+    "SlackNotifier": {"token_secret": "slack-bot", "channel": "#alerts", "allowed_channels": ["#data", "C0123ABCD"]},
+    "EmailNotifier": {"host": "smtp.example.com", "sender": "jobs@example.com", "to": ["team@example.com"],
+                      "allowed_recipient_domains": ["example.com"], "events": ["failure"]},
+}
 
 
 @pytest.fixture
-def scheduler(tmp_path) -> ArgoScheduler:
-    return make_scheduler(tmp_path)
+def make_scheduler(make_scheduler):
+    """make_scheduler(notifiers): on the local engine, running those of the configured notifiers."""
+    return lambda notifiers=("slack", "email"): make_scheduler(NOTIFIER_CONFIG, engine="local", notifiers=list(notifiers))
+
+
+@pytest.fixture
+def scheduler(make_scheduler):
+    return make_scheduler()
 
 
 def job(**fields) -> DescribeJob:
@@ -112,17 +94,17 @@ def test_a_bad_option_is_refused_before_anything_exists(scheduler, parameters, j
     assert scheduler.get_engine().status() == {}
 
 
-def test_a_target_for_a_notifier_not_configured_is_refused(tmp_path):
+def test_a_target_for_a_notifier_not_configured_is_refused(make_scheduler):
     # GIVEN a server that notifies by Slack only
-    scheduler = make_scheduler(tmp_path, notifiers=("slack",))
+    scheduler = make_scheduler(notifiers=("slack",))
     # WHEN a job names e-mail recipients THEN it hears that the email notifier is not configured here
     with pytest.raises(SchedulerError, match="notify_email_to: the email notifier is not configured on this server"):
         scheduler.create_job(CreateJob(input_uri="report.ipynb", name="r", runtime_environment_name="python3",
                                        runtime_environment_parameters={"notify_email_to": "a@example.com"}))
 
 
-def test_events_without_any_notifier_are_refused_but_none_is_fine(tmp_path):
-    scheduler = make_scheduler(tmp_path, notifiers=())
+def test_events_without_any_notifier_are_refused_but_none_is_fine(make_scheduler):
+    scheduler = make_scheduler(notifiers=())
     with pytest.raises(SchedulerError, match="no notifier configured"):
         scheduler.check_run_settings(job(runtime_environment_parameters={"notify_on": "failure"}))
     scheduler.check_run_settings(job(runtime_environment_parameters={"notify_on": "none", "notify_slack_channel": ""}))

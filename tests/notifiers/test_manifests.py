@@ -3,43 +3,25 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
-from jupyter_scheduler.orm import create_tables
-from traitlets.config import Config
 
-from argo_scheduler import ArgoScheduler
 from argo_scheduler.engines.local import cron as local_cron, manifest as local_manifest
-from argo_scheduler.environments import ArgoEnvironmentManager
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 JOB_ID = "5b0f3c0e-0000-4000-8000-000000000001"
 DEFINITION_ID = "d7c1e2a4-0000-4000-8000-000000000002"
 
 
 @pytest.fixture
-def scheduler(tmp_path) -> ArgoScheduler:
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(NOTEBOOKS / "parameters.ipynb", root / "report.ipynb")
-    db_url = f"sqlite:///{tmp_path / 'scheduler.sqlite'}"
-    create_tables(db_url)
-    config = Config()
-    config.LocalEngine.state_dir = str(tmp_path / "engine")
-    config.SlackNotifier.token_secret = "slack-bot"
-    config.WebhookNotifier.url_secret = "teams-webhook"
-    config.EmailNotifier.host = "smtp.example.com"
-    config.EmailNotifier.sender = "jobs@example.com"
-    config.EmailNotifier.to = ["team@example.com"]
-    config.EmailNotifier.credentials_secret = "smtp-credentials"
-    return ArgoScheduler(
-        root_dir=str(root), environments_manager=ArgoEnvironmentManager(), db_url=db_url, config=config,
-        engine="local", notifiers=["slack", "webhook", "email"], staging_path=str(tmp_path / "staging"),
-        image="img:1", owner="ana@example.com",
-    )
+def scheduler(make_scheduler):
+    config = {
+        "SlackNotifier": {"token_secret": "slack-bot"},
+        "WebhookNotifier": {"url_secret": "teams-webhook"},
+        "EmailNotifier": {"host": "smtp.example.com", "sender": "jobs@example.com", "to": ["team@example.com"],
+                          "credentials_secret": "smtp-credentials"},
+    }
+    return make_scheduler(config, engine="local", notifiers=["slack", "webhook", "email"])
 
 
 def env_of(manifest: dict, workflow_spec_key: str = "spec") -> dict[str, dict]:

@@ -9,25 +9,11 @@ import time
 
 import pytest
 from jupyter_scheduler.models import CreateJob, DescribeJob
-from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
 from argo_scheduler.plugins import PluginError
 
 PROVIDER = "argo-scheduler-example-plugin 0.1.0"
-
-
-@pytest.fixture
-def make_scheduler(scheduler_home, tmp_path):
-    def make(**settings) -> ArgoScheduler:
-        config = Config()
-        config.LocalEngine.state_dir = str(tmp_path / "engine")
-        for dotted, value in settings.items():
-            section, trait = dotted.split("__")
-            config[section][trait] = value
-        return scheduler_home.scheduler(config)
-
-    return make
 
 
 def wait_done(scheduler: ArgoScheduler, job_id: str, timeout: float = 120) -> None:
@@ -49,8 +35,8 @@ def test_the_cli_lists_it_with_its_distribution():
 
 def test_its_mutator_changes_the_rendered_manifest(make_scheduler):
     # GIVEN the outside mutator configured by name, with its own trait
-    scheduler = make_scheduler(ArgoScheduler__podspec_mutators=["team-label"], TeamLabelPodSpecMutator__team="finance",
-                               ArgoScheduler__engine="argo")
+    scheduler = make_scheduler({"ArgoScheduler": {"podspec_mutators": ["team-label"], "engine": "argo"},
+                                "TeamLabelPodSpecMutator": {"team": "finance"}})
     job = DescribeJob(job_id="0b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d", name="r", input_filename="report.ipynb",
                       runtime_environment_name="python3", url="/jobs/x", create_time=0, update_time=0,
                       output_formats=["ipynb"])
@@ -62,8 +48,8 @@ def test_its_mutator_changes_the_rendered_manifest(make_scheduler):
 
 def test_its_notifier_runs_after_a_local_run(make_scheduler, tmp_path):
     events = tmp_path / "events.jsonl"
-    scheduler = make_scheduler(ArgoScheduler__engine="local", ArgoScheduler__notifiers=["json-lines"],
-                               JsonLinesNotifier__path=str(events))
+    scheduler = make_scheduler({"ArgoScheduler": {"engine": "local", "notifiers": ["json-lines"]},
+                                "JsonLinesNotifier": {"path": str(events)}})
     job_id = scheduler.create_job(CreateJob(input_uri="report.ipynb", name="report", runtime_environment_name="python3",
                                             output_formats=["ipynb"]))
     wait_done(scheduler, job_id)
@@ -75,12 +61,12 @@ def test_its_notifier_runs_after_a_local_run(make_scheduler, tmp_path):
 
 def test_an_unknown_name_fails_at_start_up_with_the_installed_names(make_scheduler):
     with pytest.raises(PluginError, match="installed: .*team-label"):
-        make_scheduler(ArgoScheduler__podspec_mutators=["team-lable"], ArgoScheduler__engine="argo")
+        make_scheduler({"ArgoScheduler": {"podspec_mutators": ["team-lable"], "engine": "argo"}})
 
 
 def test_its_engine_is_chosen_by_its_entry_point_name_and_runs_the_job(make_scheduler):
     # GIVEN the outside engine configured by the name its distribution registers, with its own trait
-    scheduler = make_scheduler(ArgoScheduler__engine="team-local", TeamLocalEngine__team="finance")
+    scheduler = make_scheduler({"ArgoScheduler": {"engine": "team-local"}, "TeamLocalEngine": {"team": "finance"}})
     engine = scheduler.get_engine()
     assert type(engine).__name__ == "TeamLocalEngine" and engine.team == "finance"
     # WHEN a job is created

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support.fake_kube_api import FakeKubeApi
-from podspec_helpers import LAB_NAMESPACE, TOKEN
+from podspec_helpers import LAB_NAMESPACE, OWNER, TOKEN
 from traitlets.config import Config
 
 HERE = Path(__file__).resolve().parent
@@ -20,11 +19,10 @@ def singleuser_pod() -> dict:
 
 
 @pytest.fixture
-def kube(singleuser_pod):
-    api = FakeKubeApi(TOKEN).start()
-    api.add_pod(singleuser_pod)
-    yield api
-    api.stop()
+def kube(kube, singleuser_pod):
+    """The fake Kubernetes API, serving the JupyterLab pod."""
+    kube.add_pod(singleuser_pod)
+    return kube
 
 
 @pytest.fixture
@@ -53,14 +51,13 @@ def make_inherit(kube, token_file, singleuser_pod):
 
 
 @pytest.fixture
-def make_scheduler(scheduler_home):
+def make_scheduler(make_scheduler):
     """A real ArgoScheduler on the argo engine (nothing starts), configured like jupyter_server_config.py."""
 
     def make(config: Config | None = None):
-        config = config or Config()
-        config.ArgoScheduler.engine = "argo"
-        config.ArgoScheduler.image = "img:1"
-        config.ArgoScheduler.owner = config.ArgoScheduler.get("owner", "ana.perez@example.com")
-        return scheduler_home.scheduler(config)
+        # The owner these tests' pods and paths are written for, unless the config names another.
+        settings = Config({"ArgoScheduler": {"owner": OWNER}})
+        settings.merge(config or Config())
+        return make_scheduler(settings, engine="argo")
 
     return make

@@ -11,11 +11,11 @@ import uuid
 from pathlib import Path
 
 from jupyter_scheduler.orm import Job, create_session
+from support.samples import NOTEBOOKS
 
 from argo_scheduler.runtime.records import JobSnapshot, JobStore
 from argo_scheduler.spec import DB_URL_ENV, RunSpec
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DEFINITION_ID = "0b7d3a4e-5a29-4b53-8a0e-3f7f1f0c2d11"
 
 

@@ -6,11 +6,10 @@ import asyncio
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
+from support.samples import NOTEBOOKS
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DONE = ("COMPLETED", "FAILED", "STOPPED")
 
 
@@ -29,13 +28,9 @@ def local_engine(jp_data_dir):
 
 
 @pytest.fixture(autouse=True)
-def no_agent_left_behind(jp_data_dir):
-    # The server starts a detached cron agent for job definitions; it must
-    # not outlive the test.
-    yield
-    from argo_scheduler.engines.local.agent_control import stop_agent
-
-    stop_agent(str(jp_data_dir / "argo_scheduler" / "local"))
+def no_agent_left_behind(no_agent_left_behind):
+    # Every test here runs a server on the local engine.
+    return no_agent_left_behind
 
 
 DB_SECRET = "scheduler-db"

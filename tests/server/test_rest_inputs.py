@@ -11,9 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.samples import NOTEBOOKS
 from test_rest_jobs import create_job_body
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def files(root: Path) -> set[Path]:

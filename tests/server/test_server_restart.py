@@ -19,8 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.samples import NOTEBOOKS
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 TOKEN = "restart-test-token"
 
 

@@ -7,8 +7,8 @@ fake_kube_api.py      the Kubernetes API's core/v1 reads and the Secret store's 
 fake_slack.py         Slack's Web API (the Slack notifier)
 prism.py              Stoplight Prism in front of the Argo fake, checking both sides against Argo's swagger
 manifests.py          sample Workflow / CronWorkflow manifests, rendered by the real builder
-samples.py            sample jupyter-scheduler jobs and job definitions
-scheduler_helpers.py  request models and database rows for scheduler-level tests
+samples.py            the sample notebooks' folder, sample jupyter-scheduler jobs and job definitions
+scheduler_helpers.py  SchedulerHome: a real ArgoScheduler for a test (the make_scheduler fixture); request models, rows
 argo_helpers.py, k8s_helpers.py   an engine pointed at a fake
 status_cases.py, cron_refusal_cases.py   test cases every cluster engine runs (star-imported)
 databases.py          sqlite and a throwaway PostgreSQL cluster

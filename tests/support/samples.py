@@ -1,8 +1,13 @@
-"""Sample jobs and job definitions, as jupyter-scheduler describes them, for every suite."""
+"""Sample notebooks, jobs and job definitions, as jupyter-scheduler describes them, for every suite."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jupyter_scheduler.models import DescribeJob, DescribeJobDefinition
+
+# The notebooks tests run or stage (tests/notebooks/build.py writes them).
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 JOB_ID = "0b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"
 DEFINITION_ID = "9b7e6c2a-1f43-4a8e-9d7f-1e2f3a4b5c6d"

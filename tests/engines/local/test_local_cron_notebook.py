@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from jupyter_scheduler.models import DescribeJobDefinition
 from jupyter_scheduler.orm import Job, create_session, create_tables
+from support.samples import NOTEBOOKS, sample_definition
 
 from argo_scheduler.workflow import BuildContext, build_cron_workflow, to_manifest
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DEFINITION_ID = "5d1c2b3a-0000-4e8e-9d7f-1e2f3a4b5c6d"
 
 
@@ -23,17 +21,9 @@ def test_a_fired_run_executes_the_notebook_and_creates_its_job_record(engine, ag
     (staging / DEFINITION_ID).mkdir(parents=True)
     shutil.copy(NOTEBOOKS / "parameters.ipynb", staging / DEFINITION_ID / "parameters.ipynb")
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
-    definition = DescribeJobDefinition(
-        job_definition_id=DEFINITION_ID,
-        name="every minute",
-        input_filename="parameters.ipynb",
-        runtime_environment_name="python3",
-        create_time=now_ms,
-        update_time=now_ms,
-        active=True,
-        schedule="* * * * *",
-        timezone="Europe/Paris",
-        parameters={"label": "from cron"},
+    definition = sample_definition(
+        job_definition_id=DEFINITION_ID, name="every minute", input_filename="parameters.ipynb",
+        create_time=now_ms, update_time=now_ms, schedule="* * * * *", parameters={"label": "from cron"},
         output_formats=["ipynb"],
     )
     context = BuildContext(staging_path=str(staging), image="img", db_url=db_url)

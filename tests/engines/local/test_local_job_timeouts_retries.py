@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJob, CreateJobDefinition, UpdateJobDefinition
 from jupyter_scheduler.orm import Job, JobDefinition
-from traitlets.config import Config
 
 from argo_scheduler.engines.local import cron as local_cron
-from argo_scheduler.engines.local.agent_control import stop_agent
 from argo_scheduler.workflow import job_workflow_name
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-
 
 @pytest.fixture
-def make_scheduler(scheduler_home, tmp_path):
-    """A real ArgoScheduler on the local engine, its notebooks in the Jupyter root."""
-    state_dir = tmp_path / "engine"
+def make_scheduler(make_scheduler):
+    """A real ArgoScheduler on the local engine, these notebooks in its Jupyter root; its runs deleted afterwards."""
     made = []
 
     def make(**traits):
-        for name in ("sleep.ipynb", "fails_first_time.ipynb", "divide_by_zero.ipynb"):
-            shutil.copy(NOTEBOOKS / name, scheduler_home.root / name)
-        config = Config()
-        config.LocalEngine.state_dir = str(state_dir)
-        config.LocalEngine.stop_grace_seconds = 5.0
-        scheduler = scheduler_home.scheduler(config, engine="local", image="img:1", owner="ana@example.com", **traits)
+        scheduler = make_scheduler(
+            {"LocalEngine": {"stop_grace_seconds": 5.0}}, engine="local",
+            notebooks=("sleep.ipynb", "fails_first_time.ipynb", "divide_by_zero.ipynb"), **traits,
+        )
         made.append(scheduler)
         return scheduler
 
@@ -42,7 +33,6 @@ def make_scheduler(scheduler_home, tmp_path):
         engine = scheduler.get_engine()
         for name in engine.status():
             engine.delete(name)
-    stop_agent(str(state_dir))
 
 
 def submit(scheduler, notebook: str, settings: dict, **parameters) -> str:

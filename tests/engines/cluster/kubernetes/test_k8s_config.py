@@ -81,21 +81,21 @@ NAMESPACES = {
 
 
 @pytest.mark.parametrize("scheduler_traits, env, expected", NAMESPACES.values(), ids=NAMESPACES.keys())
-def test_namespace_defaults_like_the_argo_engine(scheduler_home, monkeypatch, scheduler_traits, env, expected):
+def test_namespace_defaults_like_the_argo_engine(make_scheduler, monkeypatch, scheduler_traits, env, expected):
     # GIVEN a scheduler configured for the kubernetes engine
     monkeypatch.delenv("ARGO_NAMESPACE", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     config = Config()
     config.ArgoScheduler.engine = "kubernetes"
-    scheduler = scheduler_home.scheduler(config, **scheduler_traits)
+    scheduler = make_scheduler(config, **scheduler_traits)
     # WHEN its engine is built THEN it is a KubernetesEngine in the scheduler's namespace
     engine = scheduler.get_engine()
     assert isinstance(engine, KubernetesEngine)
     assert engine.namespace == expected
 
 
-def test_config_reaches_the_engine(scheduler_home, fake, token_file):
+def test_config_reaches_the_engine(make_scheduler, fake, token_file):
     # GIVEN jupyter_server_config.py lines for the kubernetes engine
     config = Config()
     config.ArgoScheduler.engine = "kubernetes"
@@ -104,7 +104,7 @@ def test_config_reaches_the_engine(scheduler_home, fake, token_file):
     config.KubernetesEngine.namespace = NAMESPACE
     config.KubernetesEngine.page_size = 7
     # WHEN the scheduler lists through its engine THEN the configured API server answered
-    scheduler = scheduler_home.scheduler(config)
+    scheduler = make_scheduler(config)
     assert scheduler.get_engine().status() == {}
     [listing] = fake.requests()
     assert listing.query["limit"] == "7" and listing.path.endswith(f"/namespaces/{NAMESPACE}/workflows")

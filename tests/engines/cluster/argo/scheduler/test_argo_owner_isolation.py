@@ -26,22 +26,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
-from argo_scheduler import ArgoScheduler
 from argo_scheduler.workflow import OWNER_ANNOTATION
 
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
-
-
-@pytest.fixture
-def make_scheduler(scheduler_home, database, direct_engine):
-    secret = {"db_url_secret_name": "scheduler-db"} if database == "postgresql" else {}
-
-    def make(owner: str) -> ArgoScheduler:
-        scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=owner, image="img:1", **secret)
-        scheduler.engine_instance = direct_engine
-        return scheduler
-
-    return make
 
 
 def every_row(db_url: str, table) -> list:
@@ -57,14 +44,14 @@ def every_row(db_url: str, table) -> list:
 @pytest.mark.parametrize("database", DATABASES, indirect=True)
 @pytest.mark.parametrize("other", ["bob", "Zoe-c6a12698"], ids=["another-name", "zoes-label-spelled-out"])
 def test_another_owner_can_neither_see_nor_change_nor_settle_nor_stop_nor_delete(
-    make_scheduler, scheduler_home, direct_fake, other
+    make_scheduler, scheduler_home, direct_engine, direct_fake, other
 ):
     # GIVEN Zoë's running job and her schedule, in the database and namespace another user's server shares
-    zoe = make_scheduler("Zoë")
+    zoe = make_scheduler(direct_engine, owner="Zoë")
     job_id = zoe.create_job(job_model())
     definition_id = zoe.create_job_definition(definition_model())
     run_id = zoe.create_job_from_definition(definition_id, CreateJobFromDefinition())
-    someone = make_scheduler(other)
+    someone = make_scheduler(direct_engine, owner=other)
 
     # WHEN the other user lists and counts (which reconciles their records with their workflows)
     # THEN none of Zoë's jobs or definitions is there
@@ -106,9 +93,11 @@ def test_another_owner_can_neither_see_nor_change_nor_settle_nor_stop_nor_delete
 
 
 @pytest.mark.parametrize("database", DATABASES, indirect=True)
-def test_each_owners_records_settle_against_their_own_workflows_only(make_scheduler, scheduler_home, direct_fake):
+def test_each_owners_records_settle_against_their_own_workflows_only(
+    make_scheduler, scheduler_home, direct_engine, direct_fake
+):
     # GIVEN Zoë's and Bob's running jobs in one database
-    zoe, bob = make_scheduler("Zoë"), make_scheduler("bob")
+    zoe, bob = make_scheduler(direct_engine, owner="Zoë"), make_scheduler(direct_engine, owner="bob")
     zoes_job, bobs_job = zoe.create_job(job_model()), bob.create_job(job_model())
     # WHEN Bob's workflow is deleted outside JupyterLab, and Bob looks at his jobs
     [bobs_workflow] = [name for (_, name), w in direct_fake.workflows.items()
@@ -121,10 +110,12 @@ def test_each_owners_records_settle_against_their_own_workflows_only(make_schedu
 
 
 @pytest.mark.parametrize("database", DATABASES, indirect=True)
-def test_a_workflow_with_the_owners_label_but_another_owner_annotation_is_not_theirs(make_scheduler, direct_fake):
+def test_a_workflow_with_the_owners_label_but_another_owner_annotation_is_not_theirs(
+    make_scheduler, direct_engine, direct_fake
+):
     # GIVEN Bob's schedule, and a run in the namespace carrying Bob's labels (the owner label
     # included) and his schedule's, but annotated as Mallory's, finished without a record
-    bob = make_scheduler("bob")
+    bob = make_scheduler(direct_engine, owner="bob")
     definition_id = bob.create_job_definition(definition_model())
     cron = next(iter(direct_fake.crons.values()))
     metadata = cron["spec"]["workflowSpec"]["workflowMetadata"]

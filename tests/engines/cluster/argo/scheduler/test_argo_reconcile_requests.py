@@ -6,18 +6,15 @@ import pytest
 from support.manifests import NAMESPACE
 from jupyter_scheduler.models import CountJobsQuery, ListJobsQuery, Status
 from jupyter_scheduler.orm import Job
-from support.scheduler_helpers import OWNER, definition_model, job_model
+from support.scheduler_helpers import definition_model, job_model
 
 LIST = f"/api/v1/workflows/{NAMESPACE}"
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
 
 
 @pytest.fixture
-def scheduler(scheduler_home, engine):
-    made = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=OWNER, image="img:1",
-                                    reconcile_batch_size=2)
-    made.engine_instance = engine
-    return made
+def scheduler(make_scheduler, engine):
+    return make_scheduler(engine, reconcile_batch_size=2)
 
 
 def listings(fake, since: int) -> list[str]:
@@ -133,10 +130,8 @@ def test_a_workflow_gone_after_its_time_to_live(scheduler, fake):
     assert "time to live (c.ArgoScheduler.workflow_ttl_seconds)" in jobs[unrecorded].status_message
 
 
-def test_the_time_to_live_and_pod_gc_are_configurable(scheduler_home, engine, fake):
-    scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=OWNER, image="img:1",
-                                         workflow_ttl_seconds=3600, pod_gc_strategy="onworkflowcompletion")
-    scheduler.engine_instance = engine
+def test_the_time_to_live_and_pod_gc_are_configurable(make_scheduler, engine, fake):
+    scheduler = make_scheduler(engine, workflow_ttl_seconds=3600, pod_gc_strategy="onworkflowcompletion")
     # WHEN a job and a schedule are created
     scheduler.create_job(job_model())
     scheduler.create_job_definition(definition_model())

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from support.manifests import NAMESPACE
 from support.cron_refusal_cases import *  # noqa: F401,F403
-from support.scheduler_helpers import OWNER
-from traitlets.config import Config
 
 
 @pytest.fixture
-def nebari_scheduler(scheduler_home, engine):
-    config = Config()
-    config.ArgoScheduler.podspec_mutators = ["nebari"]
-    scheduler = scheduler_home.scheduler(config, engine="argo", namespace=NAMESPACE, owner=OWNER, image="img:1")
-    scheduler.engine_instance = engine
-    return scheduler
+def nebari_scheduler(make_scheduler, engine):
+    return make_scheduler(engine, podspec_mutators=["nebari"])
 
 
 @pytest.mark.parametrize("status", [400, 500], ids=["argo-3.5+", "older-argo-500"])

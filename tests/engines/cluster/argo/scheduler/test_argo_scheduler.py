@@ -10,23 +10,8 @@ from support.databases import DATABASES
 from jupyter_scheduler.exceptions import SchedulerError
 from jupyter_scheduler.models import CreateJobDefinition, CreateJobFromDefinition, ListJobsQuery, UpdateJobDefinition
 from jupyter_scheduler.orm import JobDefinition
-from support.scheduler_helpers import OWNER, definition_model, job_model, rows
+from support.scheduler_helpers import definition_model, job_model, rows
 from sqlalchemy.exc import NoResultFound
-
-from argo_scheduler import ArgoScheduler
-
-
-@pytest.fixture
-def make_scheduler(scheduler_home, database):
-    # A PostgreSQL URL has a password, which reaches the pod only through a Secret.
-    secret = {"db_url_secret_name": "scheduler-db"} if database == "postgresql" else {}
-
-    def make(engine, owner: str = OWNER) -> ArgoScheduler:
-        scheduler = scheduler_home.scheduler(engine="argo", namespace=NAMESPACE, owner=owner, image="img:1", **secret)
-        scheduler.engine_instance = engine
-        return scheduler
-
-    return make
 
 
 @pytest.mark.parametrize("database", DATABASES, indirect=True)

@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 from support.manifests import NAMESPACE
 from support.cron_refusal_cases import *  # noqa: F401,F403
-from support.scheduler_helpers import OWNER
-from traitlets.config import Config
 
 
 @pytest.fixture
-def nebari_scheduler(scheduler_home, fake, token_file):
-    config = Config()
-    config.ArgoScheduler.engine = "kubernetes"
-    config.ArgoScheduler.podspec_mutators = ["nebari"]
-    config.KubernetesEngine.host = fake.url
-    config.KubernetesEngine.token_file = str(token_file)
-    return scheduler_home.scheduler(config, namespace=NAMESPACE, owner=OWNER, image="img:1")
+def nebari_scheduler(make_scheduler, fake, token_file):
+    config = {"ArgoScheduler": {"engine": "kubernetes", "podspec_mutators": ["nebari"]},
+              "KubernetesEngine": {"host": fake.url, "token_file": str(token_file)}}
+    return make_scheduler(config, namespace=NAMESPACE)

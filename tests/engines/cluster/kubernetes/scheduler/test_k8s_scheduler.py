@@ -17,25 +17,19 @@ from jupyter_scheduler.orm import JobDefinition
 from support.k8s_helpers import CRDS
 from support.scheduler_helpers import OWNER, definition_model, job_model, rows
 from sqlalchemy.exc import NoResultFound
-from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
 from argo_scheduler.engines.kubernetes import KubernetesEngine
 
 
 @pytest.fixture
-def make_scheduler(scheduler_home, fake, token_file):
+def make_scheduler(make_scheduler, fake, token_file):
     """A scheduler configured as a deployment would: engine by name, the engine's traits by config."""
 
     def make(owner: str = OWNER, **engine_traits) -> ArgoScheduler:
-        config = Config()
-        config.ArgoScheduler.engine = "kubernetes"
-        config.KubernetesEngine.host = fake.url
-        config.KubernetesEngine.token_file = str(token_file)
-        config.KubernetesEngine.backoff_factor = 0.01
-        for name, value in engine_traits.items():
-            setattr(config.KubernetesEngine, name, value)
-        scheduler = scheduler_home.scheduler(config, namespace=NAMESPACE, owner=owner, image="img:1")
+        engine = {"host": fake.url, "token_file": str(token_file), "backoff_factor": 0.01, **engine_traits}
+        config = {"ArgoScheduler": {"engine": "kubernetes"}, "KubernetesEngine": engine}
+        scheduler = make_scheduler(config, namespace=NAMESPACE, owner=owner)
         assert isinstance(scheduler.get_engine(), KubernetesEngine)
         return scheduler
 
