@@ -17,7 +17,7 @@ from jupyter_scheduler.orm import Job
 from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 from argo_scheduler.engines.base import EngineError
 
 SLACK_TOKEN = "xoxb-argo-secret-token"

@@ -22,7 +22,7 @@ from support.argo_helpers import TOKEN, make_engine
 from support.prism import Prism, PrismUnavailable
 from support.fake_argo import FakeArgo
 
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 
 # The "type" of every answer Prism makes up itself (422, 404 no route, 401 no token, ...).
 PRISM_ERROR = "stoplight.io/prism/errors#"

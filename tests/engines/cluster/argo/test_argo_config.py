@@ -12,7 +12,7 @@ from support.fake_argo import FakeArgo
 from traitlets import Unicode
 from traitlets.config import Config, LoggingConfigurable
 
-from argo_scheduler.engines.argo import ArgoEngine, normalise_host
+from argo_scheduler.engines.cluster.argo import ArgoEngine, normalise_host
 from argo_scheduler.engines.base import EngineError
 
 ARGO_ENV = ["ARGO_SERVER", "ARGO_BASE_HREF", "ARGO_SECURE", "ARGO_NAMESPACE", "ARGO_TOKEN", "ARGO_INSECURE_SKIP_VERIFY"]

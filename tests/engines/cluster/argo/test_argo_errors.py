@@ -7,7 +7,7 @@ from support.argo_helpers import TOKEN, make_engine
 from support.manifests import NAMESPACE, cron_manifest, workflow_manifest
 from support.prism import free_port
 
-from argo_scheduler.engines.argo import ArgoServerError
+from argo_scheduler.engines.cluster.argo import ArgoServerError
 from argo_scheduler.engines.base import EngineError, WorkflowNotFound
 
 CLIENT_ERRORS = {

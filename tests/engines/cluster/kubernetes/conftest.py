@@ -13,7 +13,7 @@ import pytest
 from support.fake_argo_crds import FakeArgoCRDs
 from support.k8s_helpers import TOKEN, make_engine
 
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from support.prism import free_port
 from support.k8s_helpers import CRDS, TOKEN, make_engine
 
 from argo_scheduler.engines.base import EngineError, WorkflowNotFound
-from argo_scheduler.engines.kubernetes import KubernetesApiError
+from argo_scheduler.engines.cluster.kubernetes import KubernetesApiError
 
 
 def test_expired_token_is_explained_and_not_retried(engine, fake):

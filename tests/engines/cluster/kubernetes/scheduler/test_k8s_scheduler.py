@@ -20,7 +20,7 @@ from sqlalchemy.exc import NoResultFound
 from traitlets.config import Config
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 
 @pytest.fixture
