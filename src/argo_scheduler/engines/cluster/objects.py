@@ -1,15 +1,14 @@
 """What the engines that talk to a cluster (argo, kubernetes) share about Argo's objects.
 
 Pure: names, the namespace a manifest is addressed to, the label selector
-every listing is restricted to, the body of a replacement, and the
-description of an operation that error messages are made of. No I/O and no
-heavy import, so either engine can use it.
+every listing is restricted to, the body of a replacement, a CronWorkflow's
+state. No I/O and no heavy import, so either engine can use it (an
+operation, for messages, is kubeapi.Action).
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from ...labels import MANAGED_BY, MANAGED_BY_SELECTOR
 from ...names import check_name
@@ -24,25 +23,10 @@ ADMISSION_DENIED = "denied the request"
 # Argo's CronWorkflow condition for a run its cron controller could not create.
 SUBMISSION_ERROR = "SubmissionError"
 BACKOFF_MAX = 30.0
-
-
-@dataclass(frozen=True)
-class Op:
-    """One engine operation, for error messages: what, on what, and the RBAC verbs it needs."""
-
-    verb: str  # create, list, get, stop, delete, update, suspend, resume
-    resource: str  # workflows | cronworkflows
-    name: str | None = None
-    rbac: str = ""
-
-    @property
-    def kind(self) -> str:
-        return "workflow" if self.resource == "workflows" else "cron workflow"
-
-    def describe(self) -> str:
-        if self.name is None:
-            return f"{self.verb} {self.resource}"
-        return f"{self.verb} {self.kind} {self.name!r}"
+# The plurals of Argo's objects, as both APIs name them in paths and RBAC.
+WORKFLOWS = "workflows"
+CRON_WORKFLOWS = "cronworkflows"
+GROUP = "argoproj.io"
 
 
 def check_names(namespace: str, name: str | None = None) -> None:

@@ -1,12 +1,13 @@
-"""Secrets for the Argo engine's pods, stored through the Kubernetes API.
+"""Secrets for the cluster engines' pods, stored through the Kubernetes API.
 
-Argo Server has no API for Secrets, so the engine writes them with the
-kubernetes client (CoreV1Api) in the workflows' namespace: the per-job
+Argo Server has no API for Secrets, so both cluster engines write them with
+the kubernetes client (CoreV1Api) in the workflows' namespace: the per-job
 Secrets that hold secret job parameters (see notifiers/secrets.py). The
 Jupyter server's identity needs `create`, `update` and `delete` on
 `secrets` there; errors say so.
 
-Where the API is: `kubeconfig`, else `host` (+ `token_file`; `kubectl
+Where the API is (the argo engine's; the kubernetes engine passes its own
+`access`): `kubeconfig`, else `host` (+ `token_file`; `kubectl
 proxy` needs none), else the pod's in-cluster service account (the Jupyter
 server runs in the cluster), else $KUBECONFIG or ~/.kube/config.
 
