@@ -2,8 +2,9 @@
 
 http_fake.py          the transport every HTTP fake here shares: 127.0.0.1, a request log, injected faults, a bearer token
 fake_argo.py          the Argo Server's REST API (ArgoEngine)
-fake_argo_crds.py     the Kubernetes API for Argo's CRDs and Secrets, validated against the CRDs (KubernetesEngine)
-fake_kube_api.py      the Kubernetes API's core/v1 reads and the Secret store's writes (the checks, the CLI, Nebari)
+fake_kube_api.py      the Kubernetes API: core/v1 (pods, Secrets, claims, quotas) and Argo's CRDs (KubernetesEngine,
+                      the Secret store, the checks, the CLI, the inherit mutator, Nebari)
+argo_crds.py          Argo's CRDs as the API server validates objects against them (fieldValidation=Strict)
 fake_slack.py         Slack's Web API (the Slack notifier)
 prism.py              Stoplight Prism in front of the Argo fake, checking both sides against Argo's swagger
 manifests.py          sample Workflow / CronWorkflow manifests, rendered by the real builder

@@ -10,20 +10,20 @@ from typing import Iterator
 
 import pytest
 
-from support.fake_argo_crds import FakeArgoCRDs
+from support.fake_kube_api import FakeKubeApi
 from support.k8s_helpers import TOKEN, make_engine
 
 from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 
 @pytest.fixture(scope="session")
-def session_fake() -> Iterator[FakeArgoCRDs]:
-    with FakeArgoCRDs(token=TOKEN) as fake:
+def session_fake() -> Iterator[FakeKubeApi]:
+    with FakeKubeApi(token=TOKEN) as fake:
         yield fake
 
 
 @pytest.fixture
-def fake(session_fake: FakeArgoCRDs) -> Iterator[FakeArgoCRDs]:
+def fake(session_fake: FakeKubeApi) -> Iterator[FakeKubeApi]:
     session_fake.reset()
     yield session_fake
     session_fake.reset()
@@ -35,7 +35,7 @@ def api_token() -> str:
 
 
 @pytest.fixture
-def engine(fake: FakeArgoCRDs, token_file: str) -> Iterator[KubernetesEngine]:
+def engine(fake: FakeKubeApi, token_file: str) -> Iterator[KubernetesEngine]:
     engine = make_engine(fake.url, token_file)
     yield engine
     engine.close()
