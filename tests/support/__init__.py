@@ -11,7 +11,7 @@ manifests.py          sample Workflow / CronWorkflow manifests, rendered by the 
 samples.py            sample jupyter-scheduler jobs and job definitions
 scheduler_helpers.py  request models and database rows for scheduler-level tests
 argo_helpers.py, k8s_helpers.py   an engine pointed at a fake
-fixtures.py           alias(): a folder's short name for a fixture its parent folder shares
+fixtures.py           alias() (a folder's short name for a shared fixture), emptied() (a session fake reset per test)
 cron_refusal_cases.py the scheduled-run refusal cases both cluster engines run (star-imported)
 databases.py          sqlite and a throwaway PostgreSQL cluster
 leftovers.py          processes and files a test left behind

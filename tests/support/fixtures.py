@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Iterator, TypeVar
+
 import pytest
+
+T = TypeVar("T")
 
 
 def alias(name: str, of: str):
@@ -14,3 +18,10 @@ def alias(name: str, of: str):
 
     fixture.__doc__ = f"The `{of}` fixture."
     return fixture
+
+
+def emptied(fake: T) -> Iterator[T]:
+    """`fake` reset before and after the test: one server for the session, a clean slate for each test."""
+    fake.reset()
+    yield fake
+    fake.reset()

@@ -26,6 +26,7 @@ import requests
 from support import argo_helpers, k8s_helpers
 from support.fake_argo import FakeArgo
 from support.fake_kube_api import FakeKubeApi
+from support.fixtures import emptied
 from support.manifests import NAMESPACE
 from support.prism import Prism, PrismUnavailable
 
@@ -60,9 +61,7 @@ def prism(prism_upstream: FakeArgo, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def argo_fake(prism_upstream: FakeArgo) -> Iterator[FakeArgo]:
     """The fake behind Prism, emptied for each test."""
-    prism_upstream.reset()
-    yield prism_upstream
-    prism_upstream.reset()
+    yield from emptied(prism_upstream)
 
 
 @pytest.fixture
@@ -114,9 +113,7 @@ def kube_session_fake() -> Iterator[FakeKubeApi]:
 
 @pytest.fixture
 def kube_fake(kube_session_fake: FakeKubeApi) -> Iterator[FakeKubeApi]:
-    kube_session_fake.reset()
-    yield kube_session_fake
-    kube_session_fake.reset()
+    yield from emptied(kube_session_fake)
 
 
 @pytest.fixture
