@@ -28,7 +28,7 @@ def _scheduler(root: Path, db_url: str, host: str):
     from traitlets.config import Config
 
     from argo_scheduler import ArgoScheduler
-    from argo_scheduler.engines.argo import ArgoEngine
+    from argo_scheduler.engines.cluster.argo import ArgoEngine
     from argo_scheduler.environments import ArgoEnvironmentManager
 
     config = Config()

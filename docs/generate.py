@@ -50,16 +50,38 @@ def own_config_traits(cls) -> dict:
     }
 
 
+def inherited_config_traits(cls, documented) -> dict[type, list[str]]:
+    """The config traits `cls` takes from a base documented here (ClusterEngine's), by that base."""
+    found: dict[type, list[str]] = {}
+    for name in sorted(cls.class_trait_names(config=True)):
+        if name.startswith("_") or name in own_config_traits(cls):
+            continue
+        owner = next((base for base in cls.__mro__[1:] if name in own_config_traits(base)), None)
+        if owner in documented:
+            found.setdefault(owner, []).append(name)
+    return found
+
+
 def render() -> str:
     parts = [HEADER]
-    for cls in configurable_classes():
+    classes = configurable_classes()
+    documented = {cls for cls in classes if own_config_traits(cls)}
+    for cls in classes:
         traits = own_config_traits(cls)
-        if not traits:
+        inherited = inherited_config_traits(cls, documented)
+        if not traits and not inherited:
             continue
         parts.append(f"\n## {cls.__name__}\n\n`{cls.__module__}.{cls.__qualname__}`\n")
         doc = inspect.getdoc(cls)
         if doc:
             parts.append(f"\n{doc.splitlines()[0]}\n")
+        for base, names in inherited.items():
+            listed = ", ".join(f"`{name}`" for name in names)
+            parts.append(
+                f"\nAlso takes the traits of [{base.__name__}](#{base.__name__.lower()}): {listed}; "
+                f"`c.{cls.__name__}.<trait>` sets one for this class alone, `c.{base.__name__}.<trait>` "
+                f"for every class built on {base.__name__}.\n"
+            )
         for name in sorted(traits):
             help_text = textwrap.dedent(traits[name].help or "").strip()
             # traitlets keeps the first line flush and the rest indented.

@@ -20,6 +20,9 @@ HEAVY = ("hera", "kubernetes", "jupyter_scheduler", "sqlalchemy", "pydantic")
     [
         "argo_scheduler.labels",
         "argo_scheduler.names",
+        "argo_scheduler.engines.cluster",
+        "argo_scheduler.engines.cluster.objects",
+        "argo_scheduler.engines.cluster.kubernetes",
         "argo_scheduler.engines.objects",
         "argo_scheduler.engines.kubernetes",
         "argo_scheduler.engines.local",

@@ -1,6 +1,6 @@
 """The Kubernetes API, reached and explained the same way by every part that needs it.
 
-The inherit mutator reads JupyterLab's pod, the Argo engine stores per-job
+The inherit mutator reads JupyterLab's pod, the cluster engines store per-job
 Secrets, and the submission checks look up Secrets, claims and quotas. Each
 describes its access (kubeconfig, host + token file, or the in-cluster
 service account) as an `ApiAccess` carrying the config prefix its user sets
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from kubernetes.client import Configuration, CoreV1Api
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+# Resources whose plural does not say their name in words.
+KINDS = {"cronworkflows": "cron workflow"}
 T = TypeVar("T")
 
 
@@ -47,7 +49,11 @@ class KubeConfigError(KubeApiError):
 
 @dataclass(frozen=True)
 class Action:
-    """One request, for messages: `verb` `resource` (`name`) in `namespace`."""
+    """One request, for messages: `verb` `resource` (`name`) in `namespace`, and the RBAC verbs it needs.
+
+    The one description of an operation: the cluster engines' messages use
+    `describe()` and `kind`, this module's `str()`.
+    """
 
     verb: str
     resource: str
@@ -55,6 +61,21 @@ class Action:
     name: str = ""
     # RBAC verbs the caller needs on `resource` (default: `verb`).
     grant: tuple[str, ...] = ()
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        return self.grant or (self.verb,)
+
+    @property
+    def kind(self) -> str:
+        """The resource in words, singular: "workflow", "cron workflow", "secret"."""
+        return KINDS.get(self.resource) or self.resource.removesuffix("s")
+
+    def describe(self) -> str:
+        """`verb` and what it is about, without the namespace: "stop workflow 'x'", "list workflows"."""
+        if not self.name:
+            return f"{self.verb} {self.resource}"
+        return f"{self.verb} {self.kind} {self.name!r}"
 
     def __str__(self) -> str:
         if self.name:
@@ -190,10 +211,21 @@ def explain(status: int, reason: str, detail: str, access: ApiAccess, action: Ac
     return f"{where} answered {status} {reason} to {action}" + (f": {detail}" if detail else "")
 
 
-def status_message(body: Any) -> str:
-    """The `message` of a Kubernetes Status body, shortened; never the rest of the body."""
+def status_message(body: Any, limit: int = 300, text: bool = False) -> str:
+    """The `message` of an error body (Kubernetes' Status, Argo Server's {"code", "message"}), shortened.
+
+    Never the rest of the body. One that is not JSON (a proxy's page) is
+    repeated, folded to one line, only when `text` is set.
+    """
+    if isinstance(body, bytes):
+        body = body.decode(errors="replace")
     try:
-        status = json.loads(body)
+        parsed = json.loads(body)
     except (TypeError, ValueError):
+        if not text:
+            return ""
+        folded = " ".join(str(body or "").split())
+        return folded[:200] + ("…" if len(folded) > 200 else "")
+    if not isinstance(parsed, dict):
         return ""
-    return str(status.get("message") or "")[:300] if isinstance(status, dict) else ""
+    return str(parsed.get("message") or parsed.get("error") or parsed.get("detail") or "")[:limit]

@@ -8,9 +8,9 @@ import pytest
 
 from argo_scheduler.checks import FAILED, OK, SKIPPED
 from argo_scheduler.checks.submission import NotebookFacts, formats_check_for, manifest_checks, notebook_check_for
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 from argo_scheduler.engines.base import Engine
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 from argo_scheduler.engines.local import LocalEngine
 
 

@@ -52,9 +52,9 @@ def test_everything_there_passes_with_one_list_per_kind(namespace, access):
     assert checks[SECRETS].message == f"Secret(s) registry, scheduler-db exist in namespace {NS}"
     assert checks[QUOTA].message == f"no ResourceQuota in namespace {NS}"
     # AND the API was asked once per kind, by LIST, with the token
-    assert [(r["verb"], r["resource"]) for r in namespace.requests] == [
+    assert [(c.verb, c.resource) for c in namespace.calls()] == [
         ("list", "secrets"), ("list", "persistentvolumeclaims"), ("list", "resourcequotas")]
-    assert {r["authorization"] for r in namespace.requests} == {f"Bearer {TOKEN}"}
+    assert {r.authorization for r in namespace.requests()} == {f"Bearer {TOKEN}"}
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_without_an_api_every_cluster_check_is_skipped_with_the_reason_and_no_re
     checks = by_name(cluster_checks(None, why, NS, manifest()))
     # THEN each one that needs the API is skipped with that reason, and nothing was asked
     assert {n: (c.status, c.message) for n, c in checks.items()} == {n: (SKIPPED, f"not checked: {why}") for n in checks}
-    assert kube.requests == []
+    assert kube.requests() == []
 
 
 def test_outside_a_cluster_an_unconfigured_access_is_unavailable_without_a_request(monkeypatch):
@@ -162,4 +162,4 @@ def test_outside_a_cluster_an_unconfigured_access_is_unavailable_without_a_reque
 def test_a_manifest_without_references_asks_only_for_quotas(kube, access):
     checks = by_name(cluster_checks(access, None, NS, manifest(secrets=False, claim=False)))
     assert (checks[SECRETS].message, checks[CLAIMS].message) == ("the job references no Secret", "the job mounts no claim")
-    assert [r["resource"] for r in kube.requests] == ["resourcequotas"]
+    assert [c.resource for c in kube.calls()] == ["resourcequotas"]

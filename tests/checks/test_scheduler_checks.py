@@ -43,7 +43,7 @@ def nothing_created(scheduler, argo, kube, before=(0, 0), staged_before=()) -> N
     assert rows(scheduler) == before
     assert staged(scheduler) == list(staged_before)
     assert argo.workflows == {} and (argo.crons == {} or before[1])
-    assert [r for r in kube.requests if r["verb"] != "list"] == []
+    assert [c for c in kube.calls() if c.verb != "list"] == []
 
 
 def submit_run_now(scheduler, **overrides) -> str:
@@ -119,9 +119,9 @@ def test_an_update_onto_a_compute_type_over_the_quota_changes_nothing(make_argo_
     assert scheduler.get_job_definition(definition_id).compute_type == "small"
     assert list(argo.crons.values()) == [cron]
     # AND pausing it asks the Kubernetes API nothing
-    before = len(kube.requests)
+    before = len(kube.requests())
     scheduler.update_job_definition(definition_id, UpdateJobDefinition(active=False))
-    assert len(kube.requests) == before and scheduler.get_job_definition(definition_id).active is False
+    assert len(kube.requests()) == before and scheduler.get_job_definition(definition_id).active is False
 
 
 def test_checks_rbac_forbids_are_warned_and_do_not_block(make_argo_scheduler, argo, kube, caplog):
@@ -144,7 +144,7 @@ def test_without_a_kubernetes_api_submission_asks_nothing_and_goes_on(make_argo_
     scheduler = make_argo_scheduler(kubernetes=False, db_url_secret_name="scheduler-db")
     # WHEN a job is submitted THEN it goes to Argo without a single Kubernetes request
     scheduler.create_job(job(compute_type="big"))
-    assert len(argo.workflows) == 1 and kube.requests == []
+    assert len(argo.workflows) == 1 and kube.requests() == []
 
 
 class ServiceAccountAsNumberMutator(PodSpecMutator):

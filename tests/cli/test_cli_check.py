@@ -79,7 +79,7 @@ def test_on_argo_the_cluster_checks_ask_the_configured_kubernetes_api(cli, kube,
     assert checks["resource quota"]["status"] == "failed"
     assert "requests.cpu: the job needs 4 but ResourceQuota team has 1 left" in checks["resource quota"]["message"]
     # AND the API was asked one LIST per kind needed, and nothing was written
-    assert [(r["verb"], r["resource"]) for r in kube.requests] == [("list", "secrets"), ("list", "resourcequotas")]
+    assert [(c.verb, c.resource) for c in kube.calls()] == [("list", "secrets"), ("list", "resourcequotas")]
     # WHEN the Secret exists and the quota has room THEN every check passes and it exits 0
     kube.add_secret("jobs", "scheduler-db", {"url": "postgresql://db/jobs"})
     kube.add_quota("jobs", "team", {"requests.cpu": "8"}, {"requests.cpu": "1"})

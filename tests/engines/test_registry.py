@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import tomllib
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 import pytest
 from traitlets import TraitError
 from traitlets.config import Config
 
 from argo_scheduler.engines import registry
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 from argo_scheduler.engines.base import EngineError
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 from argo_scheduler.engines.local import LocalEngine
+
+
+def test_the_entry_points_pyproject_declares_load_the_built_in_engines():
+    # GIVEN the engine entry points argo-scheduler's pyproject.toml declares (what an install writes)
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    declared = pyproject["project"]["entry-points"][registry.ENTRY_POINT_GROUP]
+    # WHEN each is loaded as the registry loads an installed one THEN it is the built-in engine of that name
+    loaded = {name: EntryPoint(name, value, registry.ENTRY_POINT_GROUP).load() for name, value in declared.items()}
+    assert loaded == {"local": LocalEngine, "argo": ArgoEngine, "kubernetes": KubernetesEngine}
 
 
 def test_the_built_ins_are_entry_points_of_argo_scheduler_itself():
@@ -31,7 +42,7 @@ def test_the_built_ins_are_entry_points_of_argo_scheduler_itself():
         ("kubernetes", KubernetesEngine),
         ("Kubernetes", KubernetesEngine),
         ("argo_scheduler.engines.local.LocalEngine", LocalEngine),
-        ("argo_scheduler.engines.kubernetes.KubernetesEngine", KubernetesEngine),
+        ("argo_scheduler.engines.cluster.kubernetes.KubernetesEngine", KubernetesEngine),
     ],
     ids=["local", "argo", "kubernetes", "caseless", "class-path", "class-path-kubernetes"],
 )

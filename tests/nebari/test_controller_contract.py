@@ -37,7 +37,7 @@ from nebari_controller import (
 )
 from support.samples import sample_definition, sample_job
 
-from argo_scheduler.engines.objects import prepare, replacement
+from argo_scheduler.engines.cluster.objects import prepare, replacement
 from argo_scheduler.environments.compute import parse_compute_type
 from argo_scheduler.podspec.nebari import OVERRIDE_LABEL, NebariPodSpecMutator
 from argo_scheduler.workflow import (

@@ -16,7 +16,7 @@ from jupyter_scheduler.models import CreateJob
 from jupyter_scheduler.orm import Job
 from traitlets.config import Config
 
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 from argo_scheduler.engines.base import EngineError
 
 SLACK_TOKEN = "xoxb-argo-secret-token"
@@ -55,10 +55,10 @@ def test_put_creates_then_replaces_and_delete_is_idempotent(kube, argo):
     engine.put_secret("argo-scheduler-abc", {"SLACK_TOKEN": "one"})
     engine.put_secret("argo-scheduler-abc", {"SLACK_TOKEN": "two"})
     # THEN it was created, then replaced in the engine's namespace, labelled as ours
-    assert kube.values(NAMESPACE, "argo-scheduler-abc") == {"SLACK_TOKEN": "two"}
+    assert kube.secret_values(NAMESPACE, "argo-scheduler-abc") == {"SLACK_TOKEN": "two"}
     stored = kube.secrets[(NAMESPACE, "argo-scheduler-abc")]
     assert stored["type"] == "Opaque" and stored["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "argo-scheduler"}
-    assert [r["method"] for r in kube.requests] == ["POST", "POST", "PUT"]
+    assert [r.method for r in kube.requests()] == ["POST", "POST", "PUT"]
     engine.delete_secret("argo-scheduler-abc")
     engine.delete_secret("argo-scheduler-abc")
     assert kube.secrets == {}
@@ -104,7 +104,7 @@ def test_a_slack_token_parameter_becomes_a_secret_the_workflow_references(make_s
     # WHEN a job is created with a SLACK_TOKEN parameter
     job_id = scheduler.create_job(job(SLACK_TOKEN=SLACK_TOKEN))
     # THEN the token is in the job's Secret
-    assert kube.values(NAMESPACE, f"argo-scheduler-{job_id}") == {"SLACK_TOKEN": SLACK_TOKEN}
+    assert kube.secret_values(NAMESPACE, f"argo-scheduler-{job_id}") == {"SLACK_TOKEN": SLACK_TOKEN}
     # AND the workflow Argo received refers to it, and holds no token
     [workflow] = argo.workflows.values()
     assert SLACK_TOKEN not in json.dumps(workflow)

@@ -196,8 +196,8 @@ def test_a_burst_of_submissions_reads_the_pod_once(make_inherit, kube):
     # THEN the API was asked once, with the bearer token
     assert kube.pod_reads() == 1
     pod_path = f"/api/v1/namespaces/{LAB_NAMESPACE}/pods/jupyter-ana-perez-example-com---3c6c5c25"
-    assert kube.requests[0]["path"] == pod_path
-    assert kube.requests[0]["authorization"].startswith("Bearer ")
+    assert kube.requests()[0].path == pod_path
+    assert kube.requests()[0].authorization.startswith("Bearer ")
 
 
 def test_without_a_cache_every_submission_reads_again(make_inherit, kube):

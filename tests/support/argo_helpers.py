@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from support.manifests import NAMESPACE
 
-from argo_scheduler.engines.argo import ArgoEngine
+from argo_scheduler.engines.cluster.argo import ArgoEngine
 
 # The token the fakes accept unless a test says otherwise.
 TOKEN = "fake-token"

@@ -9,7 +9,7 @@ after doing the work (a create whose answer is lost).
 
 Its answers must satisfy Argo's swagger too: behind Prism, responses are
 validated as well as requests. The transport, the token check and the
-faults are http_fake.HttpFake's, shared with fake_argo_crds.py.
+faults are http_fake.HttpFake's, shared with fake_kube_api.py.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _pick(value: Any, paths: list[list[str]]) -> Any:
 
 
 class ArgoObjectsFake(HttpFake):
-    """A fake that stores Argo's Workflows and CronWorkflows (this one, fake_argo_crds.py's), and lets a test play Argo's controller."""
+    """A fake that stores Argo's Workflows and CronWorkflows (this one, fake_kube_api.py's), and lets a test play Argo's controller."""
 
     def __init__(self, **transport: Any):
         super().__init__(**transport)

@@ -92,8 +92,9 @@ class HttpFake:
     def __exit__(self, *_: Any) -> None:
         self.stop()
 
-    def start(self) -> None:
+    def start(self):
         self._thread.start()
+        return self
 
     def stop(self) -> None:
         self._stopping.set()  # cut injected delays short

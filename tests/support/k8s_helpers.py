@@ -6,7 +6,7 @@ from pathlib import Path
 
 from support.manifests import NAMESPACE
 
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 # The token the fake accepts unless a test says otherwise.
 TOKEN = "fake-kube-token"

@@ -12,7 +12,7 @@ from support.fake_argo import FakeArgo
 from traitlets import Unicode
 from traitlets.config import Config, LoggingConfigurable
 
-from argo_scheduler.engines.argo import ArgoEngine, normalise_host
+from argo_scheduler.engines.cluster.argo import ArgoEngine, normalise_host
 from argo_scheduler.engines.base import EngineError
 
 ARGO_ENV = ["ARGO_SERVER", "ARGO_BASE_HREF", "ARGO_SECURE", "ARGO_NAMESPACE", "ARGO_TOKEN", "ARGO_INSECURE_SKIP_VERIFY"]
@@ -140,3 +140,11 @@ def test_tls_with_a_private_ca(tmp_path):
         # WHEN it is given the CA, or told not to verify THEN it works
         assert make_engine(fake.url, ca_bundle=str(ca_file)).status() == {}
         assert make_engine(fake.url, verify_ssl=False).status() == {}
+
+
+def test_a_missing_ca_bundle_is_refused_before_any_request(direct_engine, direct_fake):
+    # GIVEN a CA bundle that is not a file WHEN the engine is used THEN it says so, and Argo saw nothing
+    direct_engine.ca_bundle = "/nonexistent/ca.pem"
+    with pytest.raises(EngineError, match="ca_bundle = '/nonexistent/ca.pem' is not a file"):
+        direct_engine.status()
+    assert direct_fake.requests() == []

@@ -1,4 +1,5 @@
-"""Every ArgoEngine call, through Prism: what it sends is what Argo's swagger allows.
+"""ArgoEngine's own calls, through Prism: what it sends is what Argo's swagger allows (the calls both cluster
+engines make: ../test_cluster_contract.py).
 
 The `engine` fixture fails the test afterwards if Prism objected to any
 request or answer, or if a request did not reach the fake.
@@ -6,36 +7,12 @@ request or answer, or if a request did not reach the fake.
 
 from __future__ import annotations
 
-import json
-
-import pytest
 import requests
 from support.argo_helpers import TOKEN
 from support.manifests import NAMESPACE, cron_manifest, workflow_manifest
 
-from argo_scheduler.engines.base import PENDING, WorkflowNotFound
+from argo_scheduler.engines.base import PENDING
 from argo_scheduler.workflow import JOB_ID_LABEL
-
-
-TIMEOUTS_AND_RETRIES = {"timeout_seconds": "3600", "retries": "2", "retry_backoff_seconds": "30",
-                        "cell_timeout_seconds": "600"}
-
-
-@pytest.mark.parametrize("settings", [{}, TIMEOUTS_AND_RETRIES], ids=["plain", "timeouts-retries"])
-def test_submit_sends_the_builders_manifest_unchanged(engine, fake, settings):
-    # GIVEN a workflow rendered by the real builder
-    manifest = workflow_manifest(runtime_environment_parameters=settings)
-    # WHEN it is submitted
-    state = engine.submit(manifest)
-    # THEN Argo received exactly that manifest, in the create request Argo's API defines
-    [create] = fake.requests("POST", f"/api/v1/workflows/{NAMESPACE}")
-    assert create.body == {"workflow": manifest, "namespace": NAMESPACE}
-    assert create.authorization == f"Bearer {TOKEN}"
-    # AND the engine reports the created workflow
-    name = manifest["metadata"]["name"]
-    assert (state.name, state.phase) == (name, PENDING)
-    assert state.uid == fake.workflows[(NAMESPACE, name)]["metadata"]["uid"]
-    assert state.labels[JOB_ID_LABEL] == manifest["metadata"]["labels"][JOB_ID_LABEL]
 
 
 def test_status_lists_once_with_selector_and_fields(engine, fake):
@@ -98,66 +75,6 @@ def test_stop_of_a_finished_workflow_is_a_no_op(engine, fake):
     # WHEN it is stopped THEN nothing fails: Argo refused (500), the engine saw it was done
     engine.stop(name)
     assert [(r.method, r.status) for r in fake.requests(path=name)] == [("PUT", 500), ("GET", 200)]
-
-
-def test_delete_removes_the_workflow(engine, fake):
-    # GIVEN a submitted workflow
-    manifest = workflow_manifest()
-    name = manifest["metadata"]["name"]
-    engine.submit(manifest)
-    # WHEN it is deleted THEN Argo no longer has it
-    engine.delete(name)
-    assert (NAMESPACE, name) not in fake.workflows
-    # AND deleting it again says it is not there
-    with pytest.raises(WorkflowNotFound, match="not found"):
-        engine.delete(name)
-
-
-def test_cron_lifecycle(engine, fake):
-    # GIVEN a job definition's CronWorkflow rendered by the real builder
-    manifest = cron_manifest()
-    name = manifest["metadata"]["name"]
-    # WHEN it is created THEN Argo received exactly that manifest
-    engine.create_cron(manifest)
-    [create] = fake.requests("POST", f"/api/v1/cron-workflows/{NAMESPACE}")
-    assert create.body == {"cronWorkflow": manifest, "namespace": NAMESPACE}
-    # WHEN it is suspended and resumed THEN Argo's suspend and resume were called
-    engine.suspend_cron(name)
-    assert fake.crons[(NAMESPACE, name)]["spec"]["suspend"] is True
-    engine.resume_cron(name)
-    assert fake.crons[(NAMESPACE, name)]["spec"]["suspend"] is False
-    # WHEN it is deleted THEN it is gone
-    engine.delete_cron(name)
-    assert (NAMESPACE, name) not in fake.crons
-
-
-# Written by Argo's cron controller to notice schedule changes.
-LAST_USED_SCHEDULE = "cronworkflows.argoproj.io/last-used-schedule"
-
-
-def test_update_cron_replaces_the_spec_in_place(engine, fake):
-    # GIVEN a CronWorkflow that has already run (its status records it)
-    definition_id = "5d2f0c1e-3b4a-4c5d-8e9f-0a1b2c3d4e5f"
-    engine.create_cron(cron_manifest(definition_id))
-    name = cron_manifest(definition_id)["metadata"]["name"]
-    fake.set_cron_status(NAMESPACE, name, lastScheduledTime="2026-01-05T05:00:00Z", active=[])
-    fake.crons[(NAMESPACE, name)]["metadata"]["annotations"][LAST_USED_SCHEDULE] = "CRON_TZ=Europe/Paris 0 6 * * 1-5"
-    before = json.loads(json.dumps(fake.crons[(NAMESPACE, name)]))
-    # WHEN the definition is paused and rescheduled
-    updated = cron_manifest(definition_id, schedule="30 7 * * *", active=False)
-    engine.update_cron(updated)
-    # THEN the same object (same uid) has the new spec and kept its status
-    after = fake.crons[(NAMESPACE, name)]
-    assert after["metadata"]["uid"] == before["metadata"]["uid"]
-    assert after["spec"] == updated["spec"]
-    assert after["spec"]["suspend"] is True
-    assert after["status"]["lastScheduledTime"] == "2026-01-05T05:00:00Z"
-    # AND what Argo's controller keeps in annotations survived, next to ours
-    assert after["metadata"]["annotations"][LAST_USED_SCHEDULE] == "CRON_TZ=Europe/Paris 0 6 * * 1-5"
-    assert after["metadata"]["annotations"]["argo-scheduler/notebook"] == "report.ipynb"
-    # AND the update carried the resourceVersion it had just read
-    [put] = fake.requests("PUT", f"/api/v1/cron-workflows/{NAMESPACE}/{name}")
-    assert put.body["cronWorkflow"]["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
 
 def test_update_cron_retries_when_the_controller_wrote_in_between(engine, fake):

@@ -1,41 +1,8 @@
-"""Fixtures for KubernetesEngine: a fake Kubernetes API serving Argo's CRDs, validated against them.
-
-`fake` is one server for the session, emptied for each test; `engine` talks
-to it with a token file, as a server pointed at an API endpoint does.
-"""
+"""The kubernetes engine's tests call its fixtures (../conftest.py) `engine` and `fake`."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from support.fixtures import alias
 
-import pytest
-
-from support.fake_argo_crds import FakeArgoCRDs
-from support.k8s_helpers import TOKEN, make_engine
-
-from argo_scheduler.engines.kubernetes import KubernetesEngine
-
-
-@pytest.fixture(scope="session")
-def session_fake() -> Iterator[FakeArgoCRDs]:
-    with FakeArgoCRDs(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(session_fake: FakeArgoCRDs) -> Iterator[FakeArgoCRDs]:
-    session_fake.reset()
-    yield session_fake
-    session_fake.reset()
-
-
-@pytest.fixture
-def api_token() -> str:
-    return TOKEN
-
-
-@pytest.fixture
-def engine(fake: FakeArgoCRDs, token_file: str) -> Iterator[KubernetesEngine]:
-    engine = make_engine(fake.url, token_file)
-    yield engine
-    engine.close()
+engine = alias("engine", of="kube_engine")
+fake = alias("fake", of="kube_fake")

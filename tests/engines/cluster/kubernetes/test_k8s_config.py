@@ -13,7 +13,7 @@ from support.k8s_helpers import TOKEN, make_engine
 from traitlets.config import Config
 
 from argo_scheduler.engines.base import EngineError
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 
 def _kubeconfig(path, server: str, token: str, namespace: str = NAMESPACE):

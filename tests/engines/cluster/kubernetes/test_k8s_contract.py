@@ -1,4 +1,5 @@
-"""Every KubernetesEngine call against the fake API server, which validates objects against Argo's CRDs.
+"""KubernetesEngine's own calls against the fake API server, which validates objects against Argo's CRDs (the calls
+both cluster engines make: ../test_cluster_contract.py).
 
 A create, replace or patch the CRDs' openAPIV3Schema refuses fails the call
 (the fake answers 422 or 400 as the API server does), so each test that
@@ -7,49 +8,13 @@ succeeds here is also a check of what the engine sends.
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from support.manifests import NAMESPACE, cron_manifest, workflow_manifest
 from support.k8s_helpers import CRDS, TOKEN
 
-from argo_scheduler.engines.base import PENDING, WorkflowNotFound
-from argo_scheduler.workflow import JOB_ID_LABEL
+from argo_scheduler.engines.base import PENDING
 
 MANAGED = "app.kubernetes.io/managed-by=argo-scheduler"
-# Written by Argo's cron controller to notice schedule changes.
-LAST_USED_SCHEDULE = "cronworkflows.argoproj.io/last-used-schedule"
-
-
-def test_submit_creates_the_builders_manifest_unchanged(engine, fake):
-    # GIVEN a workflow rendered by the real builder
-    manifest = workflow_manifest()
-    # WHEN it is submitted
-    state = engine.submit(manifest)
-    # THEN the API server received exactly that object, asked to refuse unknown fields, with the token
-    [create] = fake.requests("POST", f"{CRDS}/workflows")
-    assert create.body == manifest
-    assert create.query == {"fieldValidation": "Strict"}
-    assert create.authorization == f"Bearer {TOKEN}"
-    # AND the engine reports the created workflow, which the controller has not seen yet
-    name = manifest["metadata"]["name"]
-    assert (state.name, state.phase) == (name, PENDING)
-    assert state.uid == fake.workflows[(NAMESPACE, name)]["metadata"]["uid"]
-    assert state.labels[JOB_ID_LABEL] == manifest["metadata"]["labels"][JOB_ID_LABEL]
-
-
-def test_submit_of_a_manifest_without_namespace_is_addressed_and_labelled(engine, fake):
-    # GIVEN a manifest with no namespace and no managed-by label
-    manifest = workflow_manifest()
-    del manifest["metadata"]["namespace"]
-    del manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"]
-    # WHEN submitted THEN it lands in the engine's namespace with the label status() lists by
-    state = engine.submit(manifest)
-    stored = fake.workflows[(NAMESPACE, state.name)]
-    assert stored["metadata"]["namespace"] == NAMESPACE
-    assert stored["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "argo-scheduler"
-    # AND the caller's manifest is untouched
-    assert "namespace" not in manifest["metadata"]
 
 
 def test_status_lists_once_with_the_selector(engine, fake):
@@ -124,68 +89,17 @@ def test_stop_that_meets_the_run_finishing_looks_again(engine, fake):
     assert "shutdown" not in fake.workflows[(NAMESPACE, name)]["spec"]
 
 
-def test_delete_removes_the_workflow(engine, fake):
-    # GIVEN a submitted workflow
-    manifest = workflow_manifest()
-    name = manifest["metadata"]["name"]
-    engine.submit(manifest)
-    # WHEN it is deleted THEN the API server no longer has it
-    engine.delete(name)
-    assert (NAMESPACE, name) not in fake.workflows
-    assert [r.method for r in fake.requests(path=f"/workflows/{name}")] == ["DELETE"]
-    # AND deleting it again says it is not there
-    with pytest.raises(WorkflowNotFound, match="not found"):
-        engine.delete(name)
-
-
-def test_cron_lifecycle(engine, fake):
-    # GIVEN a job definition's CronWorkflow rendered by the real builder
+def test_suspend_and_resume_merge_patch_spec_suspend_alone(engine, fake):
+    # GIVEN a CronWorkflow
     manifest = cron_manifest()
     name = manifest["metadata"]["name"]
-    # WHEN it is created THEN the API server received exactly that object
     engine.create_cron(manifest)
-    [create] = fake.requests("POST", f"{CRDS}/cronworkflows")
-    assert create.body == manifest and create.query == {"fieldValidation": "Strict"}
     # WHEN it is suspended and resumed THEN spec.suspend is merge-patched, nothing else
     engine.suspend_cron(name)
-    assert fake.crons[(NAMESPACE, name)]["spec"]["suspend"] is True
     engine.resume_cron(name)
-    assert fake.crons[(NAMESPACE, name)]["spec"]["suspend"] is False
     patches = fake.requests("PATCH", f"{CRDS}/cronworkflows/{name}")
     assert [p.body for p in patches] == [{"spec": {"suspend": True}}, {"spec": {"suspend": False}}]
     assert {p.content_type for p in patches} == {"application/merge-patch+json"}
-    # WHEN it is deleted THEN it is gone
-    engine.delete_cron(name)
-    assert (NAMESPACE, name) not in fake.crons
-
-
-@pytest.mark.parametrize("active", [True, False], ids=["active", "paused"])
-def test_update_cron_replaces_the_spec_in_place(engine, fake, active):
-    # GIVEN a CronWorkflow that has already run (its status and the controller's annotation record it),
-    # and that was suspended by hand meanwhile
-    definition_id = "5d2f0c1e-3b4a-4c5d-8e9f-0a1b2c3d4e5f"
-    engine.create_cron(cron_manifest(definition_id))
-    name = cron_manifest(definition_id)["metadata"]["name"]
-    fake.set_cron_status(NAMESPACE, name, lastScheduledTime="2026-01-05T05:00:00Z")
-    fake.crons[(NAMESPACE, name)]["metadata"]["annotations"][LAST_USED_SCHEDULE] = "CRON_TZ=Europe/Paris 0 6 * * 1-5"
-    engine.suspend_cron(name)
-    before = copy.deepcopy(fake.crons[(NAMESPACE, name)])
-    # WHEN the definition is rescheduled
-    updated = cron_manifest(definition_id, schedule="30 7 * * *", active=active)
-    engine.update_cron(updated)
-    # THEN the same object (same uid) has the new spec, paused exactly as the manifest says
-    after = fake.crons[(NAMESPACE, name)]
-    assert after["metadata"]["uid"] == before["metadata"]["uid"]
-    assert after["spec"] == updated["spec"]
-    assert bool(after["spec"].get("suspend")) is (not active)
-    # AND it kept its status and the controller's annotation, next to ours
-    assert after["status"]["lastScheduledTime"] == "2026-01-05T05:00:00Z"
-    assert after["metadata"]["annotations"][LAST_USED_SCHEDULE] == "CRON_TZ=Europe/Paris 0 6 * * 1-5"
-    assert after["metadata"]["annotations"]["argo-scheduler/notebook"] == "report.ipynb"
-    # AND the replacement carried the resourceVersion it had just read, strictly validated
-    [put] = fake.requests("PUT", f"{CRDS}/cronworkflows/{name}")
-    assert put.body["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
-    assert put.query == {"fieldValidation": "Strict"}
 
 
 def test_update_cron_retries_when_the_controller_wrote_in_between(engine, fake):

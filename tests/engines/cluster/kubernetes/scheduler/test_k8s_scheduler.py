@@ -19,7 +19,7 @@ from support.scheduler_helpers import OWNER, definition_model, job_model, rows
 from sqlalchemy.exc import NoResultFound
 
 from argo_scheduler import ArgoScheduler
-from argo_scheduler.engines.kubernetes import KubernetesEngine
+from argo_scheduler.engines.cluster.kubernetes import KubernetesEngine
 
 
 @pytest.fixture

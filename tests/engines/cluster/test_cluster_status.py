@@ -1,12 +1,11 @@
-"""status(): one list request per page (limit/continue), only argo-scheduler's workflows, Argo's phases as they are."""
+"""status() of both cluster engines: one list request per page, only argo-scheduler's workflows, Argo's phases as they are."""
 
 from __future__ import annotations
 
 from support.manifests import NAMESPACE, workflow_manifest
-from support.k8s_helpers import CRDS
 
 from argo_scheduler.engines.base import PENDING
-from argo_scheduler.workflow import DEFINITION_ID_LABEL
+from argo_scheduler.labels import DEFINITION_ID_LABEL
 
 MANAGED = "app.kubernetes.io/managed-by=argo-scheduler"
 
@@ -18,8 +17,9 @@ def _run_of(definition_id: str, managed: bool = True) -> dict:
     return manifest
 
 
-def test_status_pages_through_the_runs_of_a_definition(engine, fake):
+def test_status_pages_through_the_runs_of_a_definition(cluster):
     # GIVEN 7 runs of one definition, 2 of another, and 2 unmanaged workflows with the same label
+    engine, fake = cluster.engine, cluster.fake
     for _ in range(7):
         fake.put_workflow(NAMESPACE, _run_of("def-a"))
     for _ in range(2):
@@ -32,45 +32,46 @@ def test_status_pages_through_the_runs_of_a_definition(engine, fake):
     assert len(states) == 7
     assert {s.labels[DEFINITION_ID_LABEL] for s in states.values()} == {"def-a"}
     # AND it took one list request per page of 3, each with both selectors and the continue token
-    listings = fake.requests("GET", f"{CRDS}/workflows")
+    listings = fake.requests("GET", cluster.workflows)
     assert len(listings) == 3
     for listing in listings:
-        assert listing.query["labelSelector"] == f"{MANAGED},{DEFINITION_ID_LABEL}=def-a"
-        assert listing.query["limit"] == "3"
-    assert "continue" not in listings[0].query
-    assert all(listing.query["continue"] for listing in listings[1:])
+        assert listing.query[cluster.selector] == f"{MANAGED},{DEFINITION_ID_LABEL}=def-a"
+        assert listing.query[cluster.limit] == "3"
+    assert cluster.continue_ not in listings[0].query
+    assert all(listing.query[cluster.continue_] for listing in listings[1:])
 
 
-def test_status_by_names_filters_the_listing(engine, fake):
+def test_status_by_names_filters_the_listing(cluster):
     # GIVEN six workflows
-    names = [fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(6)]
+    names = [cluster.fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(6)]
     # WHEN four of them and an unknown one are asked for
-    states = engine.status(names=[*names[:4], "deleted-meanwhile"])
+    states = cluster.engine.status(names=[*names[:4], "deleted-meanwhile"])
     # THEN the four are answered, the unknown left out, in one request
     assert set(states) == set(names[:4])
-    assert len(fake.requests()) == 1
+    assert len(cluster.fake.requests()) == 1
 
 
-def test_status_of_a_few_names_reads_each_by_name(engine, fake):
+def test_status_of_a_few_names_reads_each_by_name(cluster):
     # GIVEN three workflows
-    names = [fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(3)]
+    names = [cluster.fake.put_workflow(NAMESPACE, workflow_manifest())["metadata"]["name"] for _ in range(3)]
     # WHEN two of them and an unknown one are asked for
-    states = engine.status(names=[names[0], names[2], "deleted-meanwhile"])
+    states = cluster.engine.status(names=[names[0], names[2], "deleted-meanwhile"])
     # THEN the two are answered, the unknown left out, with one GET of each name and no listing
     assert set(states) == {names[0], names[2]}
-    gets = fake.requests("GET")
-    assert sorted(r.path.rsplit("/", 1)[1] for r in gets) == sorted([names[0], names[2], "deleted-meanwhile"])
-    assert all(r.path.rsplit("/", 2)[1] == "workflows" for r in gets)
+    gets = cluster.fake.requests("GET")
+    assert sorted(r.path for r in gets) == sorted(
+        f"{cluster.workflows}/{n}" for n in (names[0], names[2], "deleted-meanwhile"))
 
 
-def test_status_of_no_names_asks_nothing(engine, fake):
+def test_status_of_no_names_asks_nothing(cluster):
     # GIVEN nothing to ask about WHEN status of no names THEN no request at all
-    assert engine.status(names=[]) == {}
-    assert fake.requests() == []
+    assert cluster.engine.status(names=[]) == {}
+    assert cluster.fake.requests() == []
 
 
-def test_status_maps_argos_fields(engine, fake):
+def test_status_maps_argos_fields(cluster):
     # GIVEN a workflow the controller has not seen yet, and one that failed
+    fake = cluster.fake
     fresh = fake.put_workflow(NAMESPACE, workflow_manifest(), phase=None)
     failed = fake.put_workflow(NAMESPACE, workflow_manifest())
     fake.set_status(
@@ -78,7 +79,7 @@ def test_status_maps_argos_fields(engine, fake):
         startedAt="2026-01-01T10:00:00Z", finishedAt="2026-01-01T10:00:05Z",
     )
     # WHEN their states are asked for
-    states = engine.status()
+    states = cluster.engine.status()
     # THEN no phase reads as Pending, and the rest is Argo's, times in epoch milliseconds
     assert states[fresh["metadata"]["name"]].phase == PENDING
     assert states[fresh["metadata"]["name"]].started_at is None
@@ -89,21 +90,21 @@ def test_status_maps_argos_fields(engine, fake):
     assert state.labels == failed["metadata"]["labels"]
 
 
-def test_expired_continue_token_restarts_the_listing(engine, fake):
+def test_expired_continue_token_restarts_the_listing(cluster):
     # GIVEN 5 workflows, and a continue token that has expired by the second page (410 Gone)
     for _ in range(5):
-        fake.put_workflow(NAMESPACE, workflow_manifest())
-    engine.page_size = 2
-    fake.fail(status=410, method="GET", skip=1, message="The provided continue parameter is too old")
+        cluster.fake.put_workflow(NAMESPACE, workflow_manifest())
+    cluster.engine.page_size = 2
+    cluster.fake.fail(status=410, method="GET", skip=1, message="The provided continue parameter is too old")
     # WHEN states are asked for THEN the listing starts over and answers all of them
-    assert len(engine.status()) == 5
-    assert [r.status for r in fake.requests()] == [200, 410, 200, 200, 200]
+    assert len(cluster.engine.status()) == 5
+    assert [r.status for r in cluster.fake.requests()] == [200, 410, 200, 200, 200]
 
 
-def test_selector_already_restricted_to_argo_scheduler_is_sent_as_is(engine, fake):
+def test_selector_already_restricted_to_argo_scheduler_is_sent_as_is(cluster):
     # GIVEN the scheduler's own owner selector, which names argo-scheduler already
     selector = f"{MANAGED},argo-scheduler/owner=jovyan"
     # WHEN states are asked for THEN the selector is not doubled
-    engine.status(label_selector=selector)
-    [listing] = fake.requests()
-    assert listing.query["labelSelector"] == selector
+    cluster.engine.status(label_selector=selector)
+    [listing] = cluster.fake.requests()
+    assert listing.query[cluster.selector] == selector
