@@ -1,7 +1,7 @@
 """Pure decisions: what a job record should say, given its workflow's state.
 
 The engine is the truth about runs. These functions turn what it reports into
-record updates; the scheduler applies them. No I/O here.
+record updates; reconciler.py applies them. No I/O here.
 """
 
 from __future__ import annotations
