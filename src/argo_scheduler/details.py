@@ -12,6 +12,9 @@ import os
 import time
 from typing import Any
 
+from .labels import DEFINITION_ID_LABEL
+from .names import job_workflow_name
+
 DEFAULT_LOG_BYTES = 16384
 MAX_LOG_BYTES = 65536
 NEXT_RUNS = 5
@@ -195,8 +198,6 @@ def clamp_log_bytes(value: str | None) -> int:
 
 
 def _workflow_name(scheduler, job) -> str | None:
-    from .workflow import DEFINITION_ID_LABEL, job_workflow_name
-
     if not job.job_definition_id:
         return job_workflow_name(job.input_filename, job.job_id)
     # A cron run's workflow is named after its scheduled time: only the engine knows it.
