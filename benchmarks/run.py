@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks: how long the things users wait for take.
 
-    .venv/bin/python benchmarks/run.py            # print results (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # print results (about 4 minutes on a quiet 2-core machine)
     .venv/bin/python benchmarks/run.py --quick    # fewer repeats, 1,000 jobs instead of 10,000
     .venv/bin/python benchmarks/run.py --record   # also save benchmarks/results/<date>.json
 
